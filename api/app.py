@@ -1,0 +1,152 @@
+"""The ASGI app: assembled from lists, with one lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+
+from api import events
+from api.auth import InvalidCredentials, authenticate
+from api.db import close_db, init_db, ping
+from api.graphql_http import GraphQLView
+from api.logs import configure_logging
+from api.settings import Settings, get_settings
+from schema.context import Context
+from schema.root import build_schema
+
+log = logging.getLogger("zhili.app")
+
+
+def _ws_authorization(params: Any) -> str | None:
+    if not isinstance(params, dict):
+        return None
+    value = params.get("authorization") or params.get("Authorization")
+    return value if isinstance(value, str) else None
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """`graphql-transport-ws`: authenticate in `connection_init`; 4401 without a token, 4403 with a bad one."""
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        authorization = _ws_authorization(message.get("payload"))
+        if authorization is None:
+            await self.websocket.close(code=4401, reason="Unauthorized")
+            return
+        try:
+            self.context.principal = await authenticate(authorization)
+        except InvalidCredentials:
+            await self.websocket.close(code=4403, reason="Forbidden")
+            return
+        await super().handle_connection_init(message)
+
+
+class ZhiliGraphQL(GraphQLView):
+    graphql_transport_ws_handler_class = TransportWSHandler
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql" if settings.debug else None,
+            allow_queries_via_get=True,
+            multipart_uploads_enabled=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+            keep_alive=True,
+            keep_alive_interval=15,
+        )
+        self.settings = settings
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
+        context = Context(settings=self.settings, request=request, response=response)
+        if isinstance(request, WebSocket):
+            return context  # authenticated in connection_init
+        try:
+            context.principal = await authenticate(request.headers.get("authorization"))
+        except InvalidCredentials as exc:
+            context.credential_error = str(exc)
+        return context
+
+    async def on_ws_connect(self, context: Context) -> Any:  # type: ignore[override]
+        """Legacy `graphql-ws`: the same check, answered with `connection_error`."""
+        if context.principal.authenticated:
+            return await super().on_ws_connect(context)
+        authorization = _ws_authorization(context.connection_params)
+        if authorization is None:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "message": "Send authorization in connection_init."})
+        try:
+            context.principal = await authenticate(authorization)
+        except InvalidCredentials as exc:
+            raise ConnectionRejectionError({"code": "FORBIDDEN", "message": str(exc)}) from exc
+        return await super().on_ws_connect(context)
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """Liveness: the process answers."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """Readiness: the database and the broadcast are reachable."""
+    database = await ping()
+    try:
+        broadcast = await events.hub().ping()
+    except RuntimeError:
+        broadcast = False
+    ok = database and broadcast
+    return JSONResponse(
+        {"status": "ok" if ok else "unavailable", "database": database, "broadcast": broadcast},
+        status_code=200 if ok else 503,
+    )
+
+
+def routes(settings: Settings) -> list[BaseRoute]:
+    graphql = ZhiliGraphQL(settings)
+    return [
+        Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+
+
+def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
+    """The app. `manage_db=False` leaves the database and event hub to the caller (tests)."""
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        configure_logging(settings)
+        if not manage_db:
+            yield
+            return
+        await init_db(settings)
+        hub = events.EventHub(settings.broadcast_url, prefix=settings.broadcast_prefix)
+        await hub.start()
+        previous = events.install(hub)
+        log.info("zhili ready (env=%s, broadcast=%s)", settings.env, settings.broadcast_url.split("@")[-1])
+        try:
+            yield
+        finally:
+            await hub.stop()
+            events.install(previous)
+            await close_db()
+
+    return Starlette(
+        debug=False,
+        routes=routes(settings),
+        middleware=[Middleware(GZipMiddleware, minimum_size=1024)],
+        lifespan=lifespan,
+    )

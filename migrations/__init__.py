@@ -1,0 +1,1 @@
+"""Schema migrations, one package per tortoise app (see `api.models.APPS`)."""

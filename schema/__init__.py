@@ -1,0 +1,1 @@
+"""GraphQL: strawberry types, inputs and enums per domain, assembled in `schema.root`."""

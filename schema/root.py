@@ -1,0 +1,95 @@
+"""The root schema: it only assembles each domain's Query, Mutation and Subscription."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.types import ExecutionContext
+from graphql.validation import NoSchemaIntrospectionCustomRule
+
+from api.settings import Settings
+from schema import accounts, audit, places
+from schema.base import GeoPoint
+
+log = logging.getLogger("zhili.graphql")
+
+QUERIES: tuple[type, ...] = (accounts.Query, places.Query, audit.Query)
+MUTATIONS: tuple[type, ...] = (accounts.Mutation, places.Mutation)
+SUBSCRIPTIONS: tuple[type, ...] = ()
+
+
+@strawberry.type
+class NodeQuery:
+    node: relay.Node | None = relay.node(description="Any object by its global id; null if absent or not visible.")
+    nodes: list[relay.Node | None] = relay.node(description="Objects by their global ids, in order.")
+
+
+def _merge(name: str, parts: tuple[type, ...]) -> type:
+    return strawberry.type(type(name, parts, {}))
+
+
+def _expected(error: GraphQLError) -> bool:
+    """Errors we raise on purpose (codes), and GraphQL's own parse/validation errors."""
+    return error.original_error is None or isinstance(error.original_error, GraphQLError)
+
+
+def _mask(error: GraphQLError) -> bool:
+    return not _expected(error)
+
+
+class Masked(MaskErrors):
+    """Unexpected exceptions become `INTERNAL_SERVER_ERROR`, logged with the request id, details hidden."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", None)
+        log.error("unexpected error (request %s) at %s", request_id, error.path, exc_info=error.original_error)
+        return GraphQLError(
+            message=self.error_message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        )
+
+
+class Schema(strawberry.federation.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # expected errors are the client's business; unexpected ones were logged where they were masked
+        return None
+
+
+@functools.cache
+def build_schema(settings: Settings | None = None) -> Schema:
+    """The schema for these settings; built once per process (strawberry types are bound to one schema)."""
+    settings = settings or Settings()
+    extensions: list[Any] = [
+        QueryDepthLimiter(max_depth=settings.max_query_depth),
+        MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        Masked(should_mask_error=_mask, error_message="Unexpected error."),
+    ]
+    if settings.production:
+        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    subscription = _merge("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None
+    return Schema(
+        query=_merge("Query", (NodeQuery, *QUERIES)),
+        mutation=_merge("Mutation", MUTATIONS),
+        subscription=subscription,
+        types=[GeoPoint],
+        extensions=extensions,
+        federation_version="2.7",
+    )
