@@ -24,7 +24,9 @@ from api.auth import InvalidCredentials, authenticate
 from api.db import close_db, init_db, ping
 from api.graphql_http import GraphQLView
 from api.logs import configure_logging
+from api.scheduler import Scheduler
 from api.settings import Settings, get_settings
+from resolvers.timers import JOBS
 from schema.context import Context
 from schema.root import build_schema
 
@@ -136,10 +138,14 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         hub = events.EventHub(settings.broadcast_url, prefix=settings.broadcast_prefix)
         await hub.start()
         previous = events.install(hub)
+        scheduler = Scheduler(JOBS, interval_seconds=settings.scheduler_interval_seconds,
+                              lease_seconds=settings.scheduler_lease_seconds)
+        scheduler.start()
         log.info("zhili ready (env=%s, broadcast=%s)", settings.env, settings.broadcast_url.split("@")[-1])
         try:
             yield
         finally:
+            await scheduler.stop()
             await hub.stop()
             events.install(previous)
             await close_db()

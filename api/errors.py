@@ -81,6 +81,26 @@ class Validator:
             self.add(ErrorCode.TOO_LONG, f"{field} is longer than {max_length} characters", field)
         return value
 
+    def phone(self, field: str, value: str | None) -> str | None:
+        """A phone number with 6 to 15 digits (an optional leading '+'), spaces and dashes removed."""
+        if value is None or not value.strip():
+            return None
+        digits = value.strip().replace(" ", "").replace("-", "")
+        if not (digits.lstrip("+").isdigit() and 6 <= len(digits.lstrip("+")) <= 15):
+            self.add(ErrorCode.INVALID, f"{field} has 6 to 15 digits.", field)
+        return digits
+
+    def point(self, field: str, lat: float | None, lng: float | None) -> None:
+        """Both or neither coordinate, within range (WGS-84 degrees)."""
+        if lat is None and lng is None:
+            return
+        self.check(
+            lat is not None and lng is not None and -90 <= lat <= 90 and -180 <= lng <= 180,
+            ErrorCode.OUT_OF_RANGE,
+            "A location has a latitude within ±90 and a longitude within ±180 degrees.",
+            field,
+        )
+
     def check(self, ok: bool, code: ErrorCode, message: str, field: str | None = None) -> bool:
         if not ok:
             self.add(code, message, field)

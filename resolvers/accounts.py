@@ -45,15 +45,6 @@ def _check_password(v: Validator, password: str, username: str) -> None:
         v.add(ErrorCode.TOO_LONG, "A password has at most 256 characters.", "password")
 
 
-def _check_phone(v: Validator, phone: str | None) -> str | None:
-    if phone is None or not phone.strip():
-        return None
-    digits = phone.strip().replace(" ", "").replace("-", "")
-    if not (digits.lstrip("+").isdigit() and 6 <= len(digits.lstrip("+")) <= 15):
-        v.add(ErrorCode.INVALID, "A phone number has 6 to 15 digits.", "phone")
-    return digits
-
-
 async def register_account(
     *,
     settings: Settings,
@@ -70,7 +61,7 @@ async def register_account(
     v = Validator()
     name = _check_username(v, username)
     shown = v.text("displayName", display_name, max_length=64)
-    phone = _check_phone(v, phone)
+    phone = v.phone("phone", phone)
     _check_password(v, password, name)
     community = None
     if community_code:

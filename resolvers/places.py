@@ -17,17 +17,6 @@ from api.models.places import Community, Grid, GridWorker, Organization, Organiz
 log = logging.getLogger("zhili.places")
 
 
-def _check_point(v: Validator, lat: float | None, lng: float | None, field: str = "location") -> None:
-    if lat is None and lng is None:
-        return
-    v.check(
-        lat is not None and lng is not None and -90 <= lat <= 90 and -180 <= lng <= 180,
-        ErrorCode.OUT_OF_RANGE,
-        "A location has a latitude within ±90 and a longitude within ±180 degrees.",
-        field,
-    )
-
-
 async def create_community(
     *,
     principal: Principal,
@@ -49,7 +38,7 @@ async def create_community(
     city_ = v.text("city", city, max_length=64)
     district_ = v.text("district", district, max_length=64)
     street_ = v.text("street", street, max_length=64)
-    _check_point(v, lat, lng)
+    v.point("location", lat, lng)
     v.raise_if_any()
     try:
         community = await Community.create(

@@ -154,4 +154,14 @@ class Migration(migrations.Migration):
             options={'table': 'role_grant', 'app': 'core', 'unique_together': (('account', 'role', 'community', 'organization'),), 'pk_attr': 'id', 'table_description': 'A role held within a scope: a community, an organisation, or (neither) everything.'},
             bases=['Model'],
         ),
+        ops.CreateModel(
+            name='SchedulerLease',
+            fields=[
+                ('name', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=64)),
+                ('holder', fields.CharField(max_length=128)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'scheduler_lease', 'app': 'core', 'pk_attr': 'name'},
+            bases=['Model'],
+        ),
     ]

@@ -1,0 +1,8 @@
+"""Every domain's timers, in the order the scheduler runs them."""
+
+from __future__ import annotations
+
+from api.scheduler import Job
+
+#: each entry: a name and an idempotent `async def run_timers(*, now) -> int`
+JOBS: list[Job] = []
