@@ -173,19 +173,21 @@ class EventHub:
         self._pumps[RECONNECTED_CHANNEL] = asyncio.create_task(self._pump(RECONNECTED_CHANNEL))
 
     async def stop(self) -> None:
-        for task in self._pumps.values():
+        """Stop listening; bounded in time, so a stuck backend cannot hold up a shutdown."""
+        pumps = list(self._pumps.values())
+        for task in pumps:
             task.cancel()
-        for task in self._pumps.values():
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if pumps:
+            await asyncio.wait(pumps, timeout=5)
         self._pumps.clear()
         for queues in self._local.values():
             for queue in queues:
                 queue.put_nowait(None)
         self._local.clear()
         if self._started:
-            await self._broadcast.disconnect()
             self._started = False
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._broadcast.disconnect(), timeout=5)
 
     async def ping(self) -> bool:
         if isinstance(self._backend, ResilientRedisBackend):

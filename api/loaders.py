@@ -6,6 +6,7 @@ one batch query and returns results in key order, with None (or []) for misses.
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, TypeVar
@@ -49,10 +50,12 @@ class Loaders:
 
         return self.get(f"{model.__name__}sBy{column}:{','.join(order)}", batch)
 
-    def prime(self, obj: Model) -> None:
-        """After a write: the next `by_id` load of this row sees the new state."""
+    def prime(self, obj: Model, *, replace: bool = False) -> None:
+        """Let later `by_id` loads of this row use it; `replace=True` after a write, so they see the new state."""
         loader = self.by_id(type(obj))
-        loader.clear(obj.pk)
+        if replace:
+            with contextlib.suppress(KeyError):
+                loader.clear(obj.pk)
         loader.prime(obj.pk, obj)
 
     def clear_all(self) -> None:

@@ -72,17 +72,25 @@ class Schema(strawberry.federation.Schema):
         return None
 
 
-@functools.cache
 def build_schema(settings: Settings | None = None) -> Schema:
-    """The schema for these settings; built once per process (strawberry types are bound to one schema)."""
+    """The schema for these settings.
+
+    Strawberry binds the relay `node` fields to the first schema built from them, so a process
+    builds one schema per set of limits (in practice: one).
+    """
     settings = settings or Settings()
+    return _build(settings.max_query_depth, settings.max_query_tokens, settings.max_aliases, settings.production)
+
+
+@functools.cache
+def _build(max_depth: int, max_tokens: int, max_aliases: int, production: bool) -> Schema:
     extensions: list[Any] = [
-        QueryDepthLimiter(max_depth=settings.max_query_depth),
-        MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        QueryDepthLimiter(max_depth=max_depth),
+        MaxTokensLimiter(max_token_count=max_tokens),
+        MaxAliasesLimiter(max_alias_count=max_aliases),
         Masked(should_mask_error=_mask, error_message="Unexpected error."),
     ]
-    if settings.production:
+    if production:
         extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
     subscription = _merge("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None
     return Schema(

@@ -6,6 +6,8 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
+    dependencies = [('core', '0001_initial')]
+
     initial = True
 
     operations = [
