@@ -27,6 +27,11 @@ RoleEnum = strawberry.enum(Role, name="Role", description="A role an account hol
 # ---------------------------------------------------------------------------- permissions
 
 
+def _unauthenticated(info: Info) -> Unauthenticated:
+    problem = info.context.credential_error
+    return Unauthenticated(f"Log in again: {problem}." if problem else "Log in to do this.")
+
+
 class IsAuthenticated(BasePermission):
     """Needs a logged-in account (or a portal's key where the field allows it)."""
 
@@ -34,9 +39,10 @@ class IsAuthenticated(BasePermission):
     error_extensions = {"code": "UNAUTHENTICATED"}  # noqa: RUF012
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        if info.context.credential_error:
-            self.message = f"Log in again: {info.context.credential_error}."
-        return info.context.principal.account_id is not None
+        # raise rather than set self.message: one permission instance serves every request
+        if info.context.principal.account_id is None:
+            raise _unauthenticated(info)
+        return True
 
 
 def HasRole(*roles: Role) -> type[BasePermission]:  # noqa: N802 - reads as a class at the use site
@@ -49,9 +55,7 @@ def HasRole(*roles: Role) -> type[BasePermission]:  # noqa: N802 - reads as a cl
         def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
             principal = info.context.principal
             if principal.account_id is None:
-                self.message = "Log in to do this."
-                self.error_extensions = {"code": "UNAUTHENTICATED"}
-                return False
+                raise _unauthenticated(info)
             return principal.is_admin or principal.has_role(*roles)
 
     _HasRole.__name__ = f"HasRole_{'_'.join(r.value for r in roles)}"
