@@ -3,8 +3,6 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export ZHILI_DATABASE_URL ?= sqlite://zhili.sqlite3
-export ZHILI_BROADCAST_URL ?= memory://
 
 .PHONY: run test test-sqlite test-postgres install migrate seed schema lint bench-fanout bench-ingest clean
 
