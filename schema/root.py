@@ -20,13 +20,13 @@ from strawberry.types import ExecutionContext
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from api.settings import Settings
-from schema import accounts, audit, places
+from schema import accounts, audit, places, stations
 from schema.base import GeoPoint
 
 log = logging.getLogger("zhili.graphql")
 
-QUERIES: tuple[type, ...] = (accounts.Query, places.Query, audit.Query)
-MUTATIONS: tuple[type, ...] = (accounts.Mutation, places.Mutation)
+QUERIES: tuple[type, ...] = (accounts.Query, places.Query, audit.Query, stations.Query)
+MUTATIONS: tuple[type, ...] = (accounts.Mutation, places.Mutation, stations.Mutation)
 SUBSCRIPTIONS: tuple[type, ...] = ()
 
 

@@ -1,0 +1,544 @@
+"""Stations (江城蜂巢), their rewards (积分兑换) and activities. Stations and rewards are public."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Self, TypeVar
+
+import strawberry
+from strawberry import relay
+from tortoise.queryset import QuerySet
+
+from api import clock
+from api.models.stations import Redemption as RedemptionRow
+from api.models.stations import RedemptionStatus
+from api.models.stations import Reward as RewardRow
+from api.models.stations import Station as StationRow
+from api.models.stations import StationActivity as StationActivityRow
+from api.models.stations import StationService
+from api.pagination import Page, page
+from resolvers import stations
+from schema.base import (
+    Connection,
+    GeoPoint,
+    GeoPointInput,
+    IsAuthenticated,
+    ModelNode,
+    UserErrorType,
+    decode_id,
+    decode_optional,
+    mutate,
+    require_account,
+    window,
+)
+from schema.context import Info
+
+if TYPE_CHECKING:
+    from schema.places import Community, Organization
+
+T = TypeVar("T")
+
+StationServiceEnum = strawberry.enum(
+    StationService, name="StationService",
+    description="避暑取暖、歇脚充电、饮水就餐、阅读学习、应急维修: the five basic services of a station.",
+)
+RedemptionStatusEnum = strawberry.enum(RedemptionStatus, name="RedemptionStatus")
+
+#: the use cases check who manages which station (ADMIN, COMMUNITY_ADMIN, ORG_ADMIN of the managing unit);
+#: `HasRole` is not used because its instances keep the UNAUTHENTICATED code once an anonymous call set it
+STATION_MANAGERS = IsAuthenticated
+
+
+@strawberry.type(description="A weekly opening period in the station's local time.")
+class OpeningPeriod:
+    day_of_week: int = strawberry.field(description="ISO day of week: 1 = Monday … 7 = Sunday.")
+    opens: str = strawberry.field(description="`HH:MM`, local time.")
+    closes: str = strawberry.field(description="`HH:MM` or `24:00`; not after `opens` means the next day.")
+
+
+@strawberry.input(description="A weekly opening period in the station's local time.")
+class OpeningPeriodInput:
+    day_of_week: int = strawberry.field(description="ISO day of week: 1 = Monday … 7 = Sunday.")
+    opens: str = strawberry.field(description="`HH:MM`, local time.")
+    closes: str = strawberry.field(description="`HH:MM` or `24:00`; not after `opens` means it closes the next day.")
+
+
+@strawberry.type(description="Who answers for a station.")
+class StationContact:
+    name: str | None
+    phone: str | None = strawberry.field(description="The station's public contact number.")
+
+
+@strawberry.federation.type(keys=["id"], name="Station", description="江城蜂巢 / 爱心驿站: a station for gig workers.")
+class Station(ModelNode):
+    model = StationRow
+    id: relay.NodeID[int]
+    name: str
+    address: str
+    location: GeoPoint
+    services: list[StationServiceEnum]  # type: ignore[valid-type]
+    opening_hours: list[OpeningPeriod]
+    timezone: str = strawberry.field(description="IANA zone of the opening hours, e.g. Asia/Shanghai.")
+    demonstration: bool = strawberry.field(description="A demonstration station (示范蜂巢) with special services.")
+    contact: StationContact
+    community_id: strawberry.Private[int | None]
+    managing_unit_id: strawberry.Private[int | None]
+    row: strawberry.Private[StationRow]
+    distance: strawberry.Private[float | None] = None
+
+    @classmethod
+    def from_model(cls, obj: StationRow, distance: float | None = None) -> Self:
+        return cls(
+            id=obj.id, name=obj.name, address=obj.address, location=GeoPoint(lat=obj.lat, lng=obj.lng),
+            services=stations.services_of(obj),
+            opening_hours=[OpeningPeriod(day_of_week=p["dayOfWeek"], opens=p["opens"], closes=p["closes"])
+                           for p in obj.opening_hours],
+            timezone=obj.timezone, demonstration=obj.demonstration,
+            contact=StationContact(name=obj.contact_name, phone=obj.contact_phone),
+            community_id=obj.community_id, managing_unit_id=obj.managing_unit_id,  # type: ignore[attr-defined]
+            row=obj, distance=distance,
+        )
+
+    @classmethod
+    async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
+        return [True] * len(rows)  # stations are public
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:  # noqa: A002
+        nodes = await cls.resolve_nodes(info=info, node_ids=[str(relay.GlobalID.from_id(id).node_id)])
+        return nodes[0]
+
+    @strawberry.field(description="Metres from the point searched near; null when the search had no point.")
+    def distance_m(self) -> int | None:
+        return None if self.distance is None else round(self.distance)
+
+    @strawberry.field(description="Open at this moment, by the station's hours and time zone.")
+    def is_open_now(self) -> bool:
+        return stations.station_is_open(self.row)
+
+    @strawberry.field(description="The community the station is in.")
+    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("schema.places")] | None:
+        from schema.places import Community
+
+        return await Community.load(info, self.community_id)
+
+    @strawberry.field(description="The unit that runs the station (日常管理单位).")
+    async def managing_unit(self, info: Info) -> Annotated[Organization, strawberry.lazy("schema.places")] | None:
+        from schema.places import Organization
+
+        return await Organization.load(info, self.managing_unit_id)
+
+    @strawberry.field(description="Rewards redeemable here, cheapest first.")
+    async def rewards(self, info: Info) -> list[Reward]:
+        rows = await info.context.loaders.get("RewardsByStation", stations.rewards_by_station).load(self.id)
+        return [Reward.from_model(r) for r in rows]
+
+    @strawberry.field(description="Activities not yet over, soonest first.")
+    async def activities(self, info: Info) -> list[StationActivity]:
+        now = clock.now()
+
+        async def batch(ids: list[int]) -> list[list[StationActivityRow]]:
+            return await stations.activities_by_station(ids, upcoming_after=now)
+
+        rows = await info.context.loaders.get("UpcomingActivitiesByStation", batch).load(self.id)
+        return [StationActivity.from_model(r) for r in rows]
+
+
+@strawberry.type(description="A gift redeemable for points at a station.")
+class Reward(ModelNode):
+    model = RewardRow
+    id: relay.NodeID[int]
+    name: str
+    description: str
+    points_cost: int = strawberry.field(description="Points spent per unit.")
+    stock: int = strawberry.field(description="Units left.")
+    station_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, obj: RewardRow) -> Self:
+        return cls(id=obj.id, name=obj.name, description=obj.description, points_cost=obj.points_cost,
+                   stock=obj.stock, station_id=obj.station_id)  # type: ignore[attr-defined]
+
+    @classmethod
+    async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
+        return [True] * len(rows)
+
+    @strawberry.field
+    async def station(self, info: Info) -> Station:
+        found = await Station.load(info, self.station_id)
+        assert found is not None
+        return found
+
+
+@strawberry.type(description="Points spent on a reward: show the code at the station to collect it.")
+class Redemption(ModelNode):
+    model = RedemptionRow
+    id: relay.NodeID[int]
+    code: str = strawberry.field(description="The code the station checks off.")
+    points_spent: int
+    status: RedemptionStatusEnum  # type: ignore[valid-type]
+    created_at: datetime
+    collected_at: datetime | None
+    reward_id: strawberry.Private[int]
+    account_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, obj: RedemptionRow) -> Self:
+        return cls(id=obj.id, code=obj.code, points_spent=obj.points_spent, status=obj.status,
+                   created_at=obj.created_at, collected_at=obj.collected_at,
+                   reward_id=obj.reward_id, account_id=obj.account_id)  # type: ignore[attr-defined]
+
+    @classmethod
+    async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
+        principal = info.context.principal
+        return [principal.is_admin or r.account_id == principal.account_id for r in rows]
+
+    @strawberry.field
+    async def reward(self, info: Info) -> Reward:
+        found = await Reward.load(info, self.reward_id)
+        assert found is not None
+        return found
+
+
+@strawberry.type(description="An activity at a station (a birthday party, park tickets) with a capacity.")
+class StationActivity(ModelNode):
+    model = StationActivityRow
+    id: relay.NodeID[int]
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    signed_up: int = strawberry.field(description="Places taken.")
+    station_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, obj: StationActivityRow) -> Self:
+        return cls(id=obj.id, title=obj.title, description=obj.description, starts_at=obj.starts_at,
+                   ends_at=obj.ends_at, capacity=obj.capacity, signed_up=obj.signed_up,
+                   station_id=obj.station_id)  # type: ignore[attr-defined]
+
+    @classmethod
+    async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
+        return [True] * len(rows)
+
+    @strawberry.field(description="Places left.")
+    def remaining(self) -> int:
+        return max(0, self.capacity - self.signed_up)
+
+    @strawberry.field(description="Whether the logged-in account has signed up; false when not logged in.")
+    async def viewer_signed_up(self, info: Info) -> bool:
+        account_id = info.context.principal.account_id
+        if account_id is None:
+            return False
+
+        async def batch(ids: list[int]) -> list[bool]:
+            mine = await stations.signed_up_activity_ids(account_id, ids)
+            return [i in mine for i in ids]
+
+        return await info.context.loaders.get("ViewerSignedUpByActivity", batch).load(self.id)
+
+    @strawberry.field
+    async def station(self, info: Info) -> Station:
+        found = await Station.load(info, self.station_id)
+        assert found is not None
+        return found
+
+
+# ------------------------------------------------------------------ account mixin
+
+
+@strawberry.type
+class AccountStations:
+    @strawberry.field(description="The account's redemptions, newest first (only on one's own account).")
+    async def redemptions(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+    ) -> Connection[Redemption]:
+        if info.context.principal.account_id != self.id:
+            return list_connection(info, [], Redemption.from_model)
+        return await paged(info, stations.redemptions_of(self.id), Redemption.from_model,
+                                first=first, after=after, last=last, before=before)
+
+
+# ------------------------------------------------------------------ inputs and payloads
+
+
+async def paged(
+    info: Info, queryset: QuerySet[Any], to_node: Callable[[Any], T],
+    first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+) -> Connection[T]:
+    """`schema.base.connection` without priming the loaders: `Loaders.prime` clears a key the
+    DataLoader does not hold yet, which raises KeyError in strawberry's DataLoader."""
+    return Connection.of(await page(queryset, window(info, first, after, last, before)), to_node)
+
+
+def list_connection(
+    info: Info, items: Sequence[Any], to_node: Callable[[Any], T],
+    first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+) -> Connection[T]:
+    """A connection over a list computed in Python (e.g. sorted by distance)."""
+    start, stop = window(info, first, after, last, before).bounds(len(items))
+    total = len(items)
+
+    async def count() -> int:
+        return total
+
+    count_: Callable[[], Awaitable[int]] = count
+    result: Page[Any] = Page(rows=list(items[start:stop]), start=start, has_next=stop < total,
+                             has_previous=start > 0, count=count_)
+    return Connection.of(result, to_node)
+
+
+@strawberry.input(description="Which stations: near a point, offering a service, open now…")
+class StationFilter:
+    near: GeoPointInput | None = strawberry.field(default=None, description="Nearest first, with `distanceM`.")
+    radius_m: int | None = strawberry.field(default=None, description="Metres around `near` (default 5,000, at most 50,000).")
+    service: StationServiceEnum | None = None  # type: ignore[valid-type]
+    open_now: bool | None = strawberry.field(default=None, description="true: only open ones; false: only closed ones.")
+    community_id: strawberry.ID | None = None
+    demonstration: bool | None = None
+
+
+@strawberry.input
+class StationCreateInput:
+    name: str
+    address: str
+    location: GeoPointInput
+    services: list[StationServiceEnum]  # type: ignore[valid-type]
+    opening_hours: list[OpeningPeriodInput]
+    community_id: strawberry.ID | None = None
+    managing_unit_id: strawberry.ID | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    timezone: str | None = strawberry.field(default=None, description="IANA zone; default Asia/Shanghai.")
+    demonstration: bool = False
+
+
+@strawberry.input(description="What to change; fields left out stay as they are.")
+class StationUpdateInput:
+    id: strawberry.ID
+    name: str | None = None
+    address: str | None = None
+    location: GeoPointInput | None = None
+    services: list[StationServiceEnum] | None = None  # type: ignore[valid-type]
+    opening_hours: list[OpeningPeriodInput] | None = None
+    managing_unit_id: strawberry.ID | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    timezone: str | None = None
+    demonstration: bool | None = None
+
+
+@strawberry.type
+class StationPayload:
+    station: Station | None = None
+    errors: list[UserErrorType]
+
+
+@strawberry.input
+class RewardCreateInput:
+    station_id: strawberry.ID
+    name: str
+    points_cost: int
+    stock: int
+    description: str | None = None
+
+
+@strawberry.input
+class RewardRestockInput:
+    reward_id: strawberry.ID
+    add: int = strawberry.field(description="Units to add (negative to take unredeemed units away).")
+
+
+@strawberry.type
+class RewardPayload:
+    reward: Reward | None = None
+    errors: list[UserErrorType]
+
+
+@strawberry.input
+class RewardRedeemInput:
+    reward_id: strawberry.ID
+    idempotency_key: str | None = strawberry.field(default=None, description="A retry with the same key redeems once.")
+
+
+@strawberry.type
+class RewardRedeemPayload:
+    redemption: Redemption | None = None
+    balance: int | None = strawberry.field(default=None, description="The points balance after the redemption.")
+    errors: list[UserErrorType]
+
+
+@strawberry.input
+class RedemptionCollectInput:
+    code: str
+
+
+@strawberry.type
+class RedemptionPayload:
+    redemption: Redemption | None = None
+    errors: list[UserErrorType]
+
+
+@strawberry.input
+class StationActivityCreateInput:
+    station_id: strawberry.ID
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    description: str | None = None
+
+
+@strawberry.input
+class StationActivitySignUpInput:
+    activity_id: strawberry.ID
+
+
+@strawberry.type
+class StationActivityPayload:
+    activity: StationActivity | None = None
+    errors: list[UserErrorType]
+
+
+def _periods(items: list[OpeningPeriodInput] | None) -> list[stations.OpeningPeriod] | None:
+    if items is None:
+        return None
+    return [stations.OpeningPeriod(day_of_week=p.day_of_week, opens=p.opens, closes=p.closes) for p in items]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="One station; public.")
+    async def station(self, info: Info, id: strawberry.ID) -> Station | None:  # noqa: A002
+        try:
+            pk = decode_id(id, Station)
+        except Exception:
+            return None
+        return await Station.load(info, pk)
+
+    @strawberry.field(description="Stations; public. With `near`: nearest first, within `radiusM`.")
+    async def stations(
+        self, info: Info, filter: StationFilter | None = None,  # noqa: A002
+        first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+    ) -> Connection[Station]:
+        f = filter or StationFilter()
+        community_id = decode_optional(f.community_id, "Community", field="communityId") if f.community_id else None
+        if f.near is None and f.open_now is None:
+            qs = stations.stations_queryset(service=f.service, community_id=community_id, demonstration=f.demonstration)
+            return await paged(info, qs, Station.from_model, first=first, after=after, last=last, before=before)
+        from api.errors import BadInput, UserError
+
+        try:
+            found = await stations.find_stations(
+                near=(f.near.lat, f.near.lng) if f.near else None, radius_m=f.radius_m, open_now=f.open_now,
+                service=f.service, community_id=community_id, demonstration=f.demonstration,
+            )
+        except UserError as exc:
+            raise BadInput(exc.message) from exc
+        return list_connection(info, found, lambda x: Station.from_model(x.station, x.distance_m),
+                               first=first, after=after, last=last, before=before)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(permission_classes=[STATION_MANAGERS],
+                         description="Add a station (ADMIN; COMMUNITY_ADMIN in their community; ORG_ADMIN for their unit).")
+    async def station_create(self, info: Info, input: StationCreateInput) -> StationPayload:  # noqa: A002
+        return await mutate(
+            StationPayload,
+            lambda: stations.create_station(
+                principal=info.context.principal, name=input.name, address=input.address,
+                lat=input.location.lat, lng=input.location.lng, services=input.services,
+                opening_hours=_periods(input.opening_hours) or [],
+                community_id=decode_optional(input.community_id, "Community", field="communityId"),
+                managing_unit_id=decode_optional(input.managing_unit_id, "Organization", field="managingUnitId"),
+                contact_name=input.contact_name, contact_phone=input.contact_phone,
+                timezone=input.timezone or info.context.settings.default_timezone, demonstration=input.demonstration,
+            ),
+            lambda s: {"station": Station.from_model(s)},
+        )
+
+    @strawberry.mutation(permission_classes=[STATION_MANAGERS], description="Change a station (its managers).")
+    async def station_update(self, info: Info, input: StationUpdateInput) -> StationPayload:  # noqa: A002
+        return await mutate(
+            StationPayload,
+            lambda: stations.update_station(
+                principal=info.context.principal, station_id=decode_id(input.id, Station),
+                name=input.name, address=input.address,
+                lat=input.location.lat if input.location else None, lng=input.location.lng if input.location else None,
+                services=input.services, opening_hours=_periods(input.opening_hours),
+                managing_unit_id=decode_optional(input.managing_unit_id, "Organization", field="managingUnitId"),
+                contact_name=input.contact_name, contact_phone=input.contact_phone, timezone=input.timezone,
+                demonstration=input.demonstration,
+            ),
+            lambda s: {"station": Station.from_model(s)},
+        )
+
+    @strawberry.mutation(permission_classes=[STATION_MANAGERS], description="Offer a reward at a station (its managers).")
+    async def reward_create(self, info: Info, input: RewardCreateInput) -> RewardPayload:  # noqa: A002
+        return await mutate(
+            RewardPayload,
+            lambda: stations.create_reward(
+                principal=info.context.principal, station_id=decode_id(input.station_id, Station, field="stationId"),
+                name=input.name, points_cost=input.points_cost, stock=input.stock, description=input.description,
+            ),
+            lambda r: {"reward": Reward.from_model(r)},
+        )
+
+    @strawberry.mutation(permission_classes=[STATION_MANAGERS], description="Change a reward's stock (its station's managers).")
+    async def reward_restock(self, info: Info, input: RewardRestockInput) -> RewardPayload:  # noqa: A002
+        return await mutate(
+            RewardPayload,
+            lambda: stations.restock_reward(
+                principal=info.context.principal, reward_id=decode_id(input.reward_id, Reward, field="rewardId"),
+                add=input.add,
+            ),
+            lambda r: {"reward": Reward.from_model(r)},
+        )
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated],
+                         description="Spend points on a reward; never oversold, never overdrawn, once per idempotency key.")
+    async def reward_redeem(self, info: Info, input: RewardRedeemInput) -> RewardRedeemPayload:  # noqa: A002
+        return await mutate(
+            RewardRedeemPayload,
+            lambda: stations.redeem_reward(
+                principal=require_account(info), reward_id=decode_id(input.reward_id, Reward, field="rewardId"),
+                idempotency_key=input.idempotency_key,
+            ),
+            lambda r: {"redemption": Redemption.from_model(r.redemption), "balance": r.balance},
+        )
+
+    @strawberry.mutation(permission_classes=[STATION_MANAGERS],
+                         description="Check a redemption code off when handing the reward over (the station's managers).")
+    async def redemption_collect(self, info: Info, input: RedemptionCollectInput) -> RedemptionPayload:  # noqa: A002
+        return await mutate(
+            RedemptionPayload,
+            lambda: stations.collect_redemption(principal=info.context.principal, code=input.code),
+            lambda r: {"redemption": Redemption.from_model(r)},
+        )
+
+    @strawberry.mutation(permission_classes=[STATION_MANAGERS], description="Announce an activity at a station.")
+    async def station_activity_create(self, info: Info, input: StationActivityCreateInput) -> StationActivityPayload:  # noqa: A002
+        return await mutate(
+            StationActivityPayload,
+            lambda: stations.create_activity(
+                principal=info.context.principal, station_id=decode_id(input.station_id, Station, field="stationId"),
+                title=input.title, starts_at=input.starts_at, ends_at=input.ends_at, capacity=input.capacity,
+                description=input.description,
+            ),
+            lambda a: {"activity": StationActivity.from_model(a)},
+        )
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Take a place at an activity, while places last.")
+    async def station_activity_sign_up(self, info: Info, input: StationActivitySignUpInput) -> StationActivityPayload:  # noqa: A002
+        return await mutate(
+            StationActivityPayload,
+            lambda: stations.sign_up_for_activity(
+                principal=require_account(info),
+                activity_id=decode_id(input.activity_id, StationActivity, field="activityId"),
+            ),
+            lambda a: {"activity": StationActivity.from_model(a)},
+        )
