@@ -20,14 +20,14 @@ from strawberry.types import ExecutionContext
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from api.settings import Settings
-from schema import accounts, audit, places, stations
+from schema import accounts, audit, consultations, places, stations
 from schema.base import GeoPoint
 
 log = logging.getLogger("zhili.graphql")
 
-QUERIES: tuple[type, ...] = (accounts.Query, places.Query, audit.Query, stations.Query)
-MUTATIONS: tuple[type, ...] = (accounts.Mutation, places.Mutation, stations.Mutation)
-SUBSCRIPTIONS: tuple[type, ...] = ()
+QUERIES: tuple[type, ...] = (accounts.Query, places.Query, audit.Query, stations.Query, consultations.Query)
+MUTATIONS: tuple[type, ...] = (accounts.Mutation, places.Mutation, stations.Mutation, consultations.Mutation)
+SUBSCRIPTIONS: tuple[type, ...] = (consultations.Subscription,)
 
 
 @strawberry.type
