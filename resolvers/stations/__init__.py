@@ -12,7 +12,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -427,6 +427,8 @@ async def create_activity(
     description: str | None = None,
 ) -> StationActivity:
     station = await _managed_station(principal, station_id)
+    # kept in UTC: SQLite compares times as text
+    starts_at, ends_at = (t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC) for t in (starts_at, ends_at))
     v = Validator()
     title_ = v.text("title", title, max_length=128)
     description_ = v.text("description", description, max_length=4000, required=False)

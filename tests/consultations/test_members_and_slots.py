@@ -172,3 +172,24 @@ async def test_committee_member_is_a_federation_entity(api, factory, clock):
     data = await api.data(query, {"r": [{"__typename": "CommitteeMember", "id": gid("CommitteeMember", member.id)}]})
     assert data["_entities"] == [{"id": gid("CommitteeMember", member.id), "name": "何显刚", "sector": "法律界"}]
     assert await CommitteeMember.all().count() == 1
+
+
+async def test_times_sent_with_a_local_offset_are_the_same_instants(api, factory, clock):
+    """A client in 襄阳 sends +08:00 times; they are stored and compared as the same instants in UTC."""
+    binhu = await factory.community()
+    member, account = await committee_member(factory, binhu)
+    # the clock is 2026-07-01 01:00 UTC = 09:00 in 襄阳; publish 19:00-20:00 local tomorrow
+    slots = [{"startsAt": "2026-07-02T19:00:00+08:00", "endsAt": "2026-07-02T20:00:00+08:00", "mode": "ONLINE"}]
+    data = (await api.data(PUBLISH, {"committeeMemberId": gid("CommitteeMember", member.id), "slots": slots},
+                           as_=account))["consultationSlotsCreate"]
+    assert data["errors"] == []
+    assert data["slots"][0]["startsAt"].startswith("2026-07-02T11:00:00")
+    clash = [{"startsAt": "2026-07-02T11:30:00+00:00", "endsAt": "2026-07-02T12:30:00+00:00", "mode": "ONLINE"}]
+    data = (await api.data(PUBLISH, {"committeeMemberId": gid("CommitteeMember", member.id), "slots": clash},
+                           as_=account))["consultationSlotsCreate"]
+    assert [e["code"] for e in data["errors"]] == ["CONFLICT"]
+    window = {"committeeMemberId": gid("CommitteeMember", member.id)}
+    shown = await api.data(OPEN_SLOTS, {**window, "from": "2026-07-02T18:00:00+08:00", "to": "2026-07-02T19:30:00+08:00"})
+    assert len(shown["committeeMember"]["slots"]) == 1
+    shown = await api.data(OPEN_SLOTS, {**window, "from": "2026-07-02T19:30:00+08:00", "to": "2026-07-03T00:00:00+08:00"})
+    assert shown["committeeMember"]["slots"] == []

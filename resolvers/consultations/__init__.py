@@ -12,7 +12,7 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
@@ -205,6 +205,11 @@ class SlotSpec:
     room_id: int | None = None
 
 
+def utc(value: datetime) -> datetime:
+    """Times are compared as stored (SQLite compares text), so every time is kept in UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
     return a_start < b_end and b_start < a_end
 
@@ -221,6 +226,7 @@ async def create_slots(*, principal: Principal, member_id: int, slots: Sequence[
     member, communities = await _member(member_id)
     if not manages_member(principal, member, communities):
         raise Forbidden("Only the committee member (or their community's admin) publishes their slots.")
+    slots = [SlotSpec(utc(s.starts_at), utc(s.ends_at), s.mode, s.room_id) for s in slots]
     now = clock.now()
     v = Validator()
     v.check(0 < len(slots) <= MAX_SLOTS_PER_CALL, ErrorCode.OUT_OF_RANGE,
@@ -301,7 +307,7 @@ async def slots_by_member(
     member_ids: list[int], *, start: datetime, end: datetime, only_available: bool
 ) -> list[list[ConsultationSlot]]:
     """Each member's slots starting within [start, end), in key order (a DataLoader batch). Public."""
-    qs = ConsultationSlot.filter(member_id__in=member_ids, starts_at__gte=start, starts_at__lt=end)
+    qs = ConsultationSlot.filter(member_id__in=member_ids, starts_at__gte=utc(start), starts_at__lt=utc(end))
     if only_available:
         qs = qs.filter(status=SlotStatus.OPEN, starts_at__gt=clock.now())
     else:
