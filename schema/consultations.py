@@ -41,8 +41,11 @@ if TYPE_CHECKING:
     from schema.accounts import Account
     from schema.places import Community
 
-ConsultationModeEnum = strawberry.enum(ConsultationMode, name="ConsultationMode",
-                                       description="Online, or face to face in a room (委员在身边活动室).")
+ConsultationModeEnum = strawberry.enum(
+    ConsultationMode,
+    name="ConsultationMode",
+    description="Online, or face to face in a room (委员在身边活动室).",
+)
 ConsultationStatusEnum = strawberry.enum(ConsultationStatus, name="ConsultationStatus")
 
 
@@ -55,7 +58,8 @@ class UpdateKind(StrEnum):
 
 
 ConsultationUpdateKindEnum = strawberry.enum(
-    UpdateKind, name="ConsultationUpdateKind",
+    UpdateKind,
+    name="ConsultationUpdateKind",
     description="CURRENT: the state when subscribing (or after a reconnect); then what changed.",
 )
 
@@ -65,8 +69,9 @@ async def _member_account_id(info: Info, member_id: int) -> int | None:
     return None if row is None else row.account_id  # type: ignore[attr-defined]
 
 
-@strawberry.federation.type(keys=["id"], name="CommitteeMember",
-                            description="政协委员: a committee member's public profile.")
+@strawberry.federation.type(
+    keys=["id"], name="CommitteeMember", description="政协委员: a committee member's public profile."
+)
 class CommitteeMember(ModelNode):
     model = CommitteeMemberRow
     id: relay.NodeID[int]
@@ -78,15 +83,21 @@ class CommitteeMember(ModelNode):
 
     @classmethod
     def from_model(cls, obj: CommitteeMemberRow) -> Self:
-        return cls(id=obj.id, name=obj.name, sector=obj.sector, title=obj.title,
-                   expertise=[e for e in obj.expertise.split("\n") if e], bio=obj.bio)
+        return cls(
+            id=obj.id,
+            name=obj.name,
+            sector=obj.sector,
+            title=obj.title,
+            expertise=[e for e in obj.expertise.split("\n") if e],
+            bio=obj.bio,
+        )
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
         return [r.active or info.context.principal.is_admin for r in rows]  # public profiles
 
     @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:  # noqa: A002
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
         nodes = await cls.resolve_nodes(info=info, node_ids=[str(relay.GlobalID.from_id(id).node_id)])
         return nodes[0]
 
@@ -95,13 +106,20 @@ class CommitteeMember(ModelNode):
         from api.models.places import Community as CommunityRow
         from schema.places import Community
 
-        ids = await info.context.loaders.get("CommunityIdsByCommitteeMember", consultations.member_community_ids).load(self.id)
+        ids = await info.context.loaders.get(
+            "CommunityIdsByCommitteeMember", consultations.member_community_ids
+        ).load(self.id)
         rows = await info.context.loaders.by_id(CommunityRow).load_many(ids)
         return [Community.from_model(r) for r in rows if r is not None]
 
-    @strawberry.field(description="Slots starting within [from, to) (at most 92 days), earliest first; public.")
+    @strawberry.field(
+        description="Slots starting within [from, to) (at most 92 days), earliest first; public."
+    )
     async def slots(
-        self, info: Info, from_: Annotated[datetime, strawberry.argument(name="from")], to: datetime,
+        self,
+        info: Info,
+        from_: Annotated[datetime, strawberry.argument(name="from")],
+        to: datetime,
         only_available: bool = True,
     ) -> list[ConsultationSlot]:
         try:
@@ -110,10 +128,14 @@ class CommitteeMember(ModelNode):
             raise BadInput(exc.message) from exc
 
         async def batch(ids: list[int]) -> list[list[ConsultationSlotRow]]:
-            return await consultations.slots_by_member(ids, start=from_, end=to, only_available=only_available)
+            return await consultations.slots_by_member(
+                ids, start=from_, end=to, only_available=only_available
+            )
 
         name = f"SlotsByCommitteeMember:{from_.isoformat()}:{to.isoformat()}:{only_available}"
-        return [ConsultationSlot.from_model(s) for s in await info.context.loaders.get(name, batch).load(self.id)]
+        return [
+            ConsultationSlot.from_model(s) for s in await info.context.loaders.get(name, batch).load(self.id)
+        ]
 
 
 @strawberry.type(description="委员在身边活动室: a room where residents meet committee members.")
@@ -154,8 +176,15 @@ class ConsultationSlot(ModelNode):
 
     @classmethod
     def from_model(cls, obj: ConsultationSlotRow) -> Self:
-        return cls(id=obj.id, starts_at=obj.starts_at, ends_at=obj.ends_at, mode=obj.mode,
-                   member_id=obj.member_id, room_id=obj.room_id, row=obj)  # type: ignore[attr-defined]
+        return cls(
+            id=obj.id,
+            starts_at=obj.starts_at,
+            ends_at=obj.ends_at,
+            mode=obj.mode,
+            member_id=obj.member_id,  # type: ignore[attr-defined]
+            room_id=obj.room_id,  # type: ignore[attr-defined]
+            row=obj,
+        )
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
@@ -187,12 +216,19 @@ class ConsultationMessage(ModelNode):
 
     @classmethod
     def from_model(cls, obj: ConsultationMessageRow) -> Self:
-        return cls(id=obj.id, body=obj.body, sent_at=obj.sent_at, author_id=obj.author_id,  # type: ignore[attr-defined]
-                   consultation_id=obj.consultation_id)  # type: ignore[attr-defined]
+        return cls(
+            id=obj.id,
+            body=obj.body,
+            sent_at=obj.sent_at,
+            author_id=obj.author_id,  # type: ignore[attr-defined]
+            consultation_id=obj.consultation_id,  # type: ignore[attr-defined]
+        )
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
-        parents = await info.context.loaders.by_id(ConsultationRow).load_many([r.consultation_id for r in rows])
+        parents = await info.context.loaders.by_id(ConsultationRow).load_many(
+            [r.consultation_id for r in rows]
+        )
         return await _parties(info, [p for p in parents if p is not None], parents)
 
     @strawberry.field
@@ -204,13 +240,15 @@ class ConsultationMessage(ModelNode):
         return found
 
 
-async def _parties(info: Info, found: Sequence[ConsultationRow], rows: Sequence[ConsultationRow | None]) -> list[bool]:
+async def _parties(
+    info: Info, found: Sequence[ConsultationRow], rows: Sequence[ConsultationRow | None]
+) -> list[bool]:
     principal = info.context.principal
     members = await info.context.loaders.by_id(CommitteeMemberRow).load_many([r.member_id for r in found])  # type: ignore[attr-defined]
     member_accounts = {m.id: m.account_id for m in members if m is not None}  # type: ignore[attr-defined]
     return [
-        r is not None and (principal.is_admin or principal.account_id in (
-            r.resident_id, member_accounts.get(r.member_id)))  # type: ignore[attr-defined]
+        r is not None
+        and (principal.is_admin or principal.account_id in (r.resident_id, member_accounts.get(r.member_id)))  # type: ignore[attr-defined]
         for r in rows
     ]
 
@@ -233,10 +271,20 @@ class Consultation(ModelNode):
 
     @classmethod
     def from_model(cls, obj: ConsultationRow) -> Self:
-        return cls(id=obj.id, status=obj.status, mode=obj.mode, topic=obj.topic, details=obj.details,
-                   starts_at=obj.starts_at, cancel_reason=obj.cancel_reason, created_at=obj.created_at,
-                   updated_at=obj.updated_at, slot_id=obj.slot_id, member_id=obj.member_id,  # type: ignore[attr-defined]
-                   resident_id=obj.resident_id)  # type: ignore[attr-defined]
+        return cls(
+            id=obj.id,
+            status=obj.status,
+            mode=obj.mode,
+            topic=obj.topic,
+            details=obj.details,
+            starts_at=obj.starts_at,
+            cancel_reason=obj.cancel_reason,
+            created_at=obj.created_at,
+            updated_at=obj.updated_at,
+            slot_id=obj.slot_id,  # type: ignore[attr-defined]
+            member_id=obj.member_id,  # type: ignore[attr-defined]
+            resident_id=obj.resident_id,  # type: ignore[attr-defined]
+        )
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
@@ -269,11 +317,18 @@ class Consultation(ModelNode):
         w = window(info, first, after)
 
         async def batch(ids: list[int]) -> list[Any]:
-            pages = await pages_by_parent(consultations.messages_queryset(), parent_column="consultation_id",
-                                          parent_ids=ids, order=("sent_at", "id"), window=w)
+            pages = await pages_by_parent(
+                consultations.messages_queryset(),
+                parent_column="consultation_id",
+                parent_ids=ids,
+                order=("sent_at", "id"),
+                window=w,
+            )
             return [pages[i] for i in ids]
 
-        result = await info.context.loaders.get(f"MessagesByConsultation:{w.first}:{w.after}", batch).load(self.id)
+        result = await info.context.loaders.get(f"MessagesByConsultation:{w.first}:{w.after}", batch).load(
+            self.id
+        )
         return Connection.of(result, ConsultationMessage.from_model)
 
 
@@ -290,17 +345,31 @@ class ConsultationUpdate:
 
 @strawberry.type
 class AccountConsultations:
-    @strawberry.field(description="Consultations the account takes part in (as resident or committee member), "
-                                  "latest first; only on one's own account.")
+    @strawberry.field(
+        description="Consultations the account takes part in (as resident or committee member), "
+        "latest first; only on one's own account."
+    )
     async def consultations(
-        self, info: Info, status: list[ConsultationStatusEnum] | None = None,  # type: ignore[valid-type]
-        first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+        self,
+        info: Info,
+        status: list[ConsultationStatusEnum] | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Consultation]:
         account_id: int = self.id  # type: ignore[attr-defined]
         if info.context.principal.account_id != account_id:
             return list_connection(info, [], Consultation.from_model)
-        return await paged(info, consultations.consultations_of(account_id, statuses=status), Consultation.from_model,
-                           first=first, after=after, last=last, before=before)
+        return await paged(
+            info,
+            consultations.consultations_of(account_id, statuses=status),
+            Consultation.from_model,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
 
     @strawberry.field(description="The account's committee member profile, if it has one.")
     async def committee_member(self, info: Info) -> CommitteeMember | None:
@@ -320,13 +389,17 @@ class AccountConsultations:
 @strawberry.input
 class CommitteeMemberFilter:
     community_id: strawberry.ID | None = None
-    expertise: str | None = strawberry.field(default=None, description="Part of an area of expertise, e.g. 法律.")
+    expertise: str | None = strawberry.field(
+        default=None, description="Part of an area of expertise, e.g. 法律."
+    )
     search: str | None = strawberry.field(default=None, description="Part of the name or sector.")
 
 
 @strawberry.input
 class CommitteeMemberCreateInput:
-    account_id: strawberry.ID = strawberry.field(description="The member's account; it gets the COMMITTEE_MEMBER role.")
+    account_id: strawberry.ID = strawberry.field(
+        description="The member's account; it gets the COMMITTEE_MEMBER role."
+    )
     name: str
     sector: str
     title: str
@@ -390,7 +463,9 @@ class ConsultationBookInput:
     slot_id: strawberry.ID
     topic: str
     details: str | None = None
-    idempotency_key: str | None = strawberry.field(default=None, description="A retry with the same key books once.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="A retry with the same key books once."
+    )
 
 
 @strawberry.input
@@ -426,19 +501,28 @@ class ConsultationMessagePayload:
 class Query:
     @strawberry.field(description="Committee members' public profiles, by community and expertise; public.")
     async def committee_members(
-        self, info: Info, filter: CommitteeMemberFilter | None = None,  # noqa: A002
-        first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+        self,
+        info: Info,
+        filter: CommitteeMemberFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[CommitteeMember]:
         f = filter or CommitteeMemberFilter()
         try:
             community_id = decode_optional(f.community_id, "Community", field="communityId")
         except UserError as exc:
             raise BadInput(exc.message) from exc
-        qs = consultations.committee_members(community_id=community_id, expertise=f.expertise, search=f.search)
-        return await paged(info, qs, CommitteeMember.from_model, first=first, after=after, last=last, before=before)
+        qs = consultations.committee_members(
+            community_id=community_id, expertise=f.expertise, search=f.search
+        )
+        return await paged(
+            info, qs, CommitteeMember.from_model, first=first, after=after, last=last, before=before
+        )
 
     @strawberry.field(description="One committee member's public profile; public.")
-    async def committee_member(self, info: Info, id: strawberry.ID) -> CommitteeMember | None:  # noqa: A002
+    async def committee_member(self, info: Info, id: strawberry.ID) -> CommitteeMember | None:
         try:
             pk = decode_id(id, CommitteeMember)
         except UserError:
@@ -456,52 +540,74 @@ class Query:
 
 
 def _status_mutation(status: ConsultationStatus, description: str) -> Any:
-    async def resolver(self: Any, info: Info, input: ConsultationStatusInput) -> ConsultationPayload:  # noqa: A002
+    async def resolver(self: Any, info: Info, input: ConsultationStatusInput) -> ConsultationPayload:
         return await mutate(
             ConsultationPayload,
             lambda: consultations.set_status(
-                principal=require_account(info), consultation_id=decode_id(input.id, Consultation), status=status,
+                principal=require_account(info),
+                consultation_id=decode_id(input.id, Consultation),
+                status=status,
             ),
             lambda c: {"consultation": Consultation.from_model(c)},
         )
 
-    return strawberry.mutation(resolver=resolver, permission_classes=[IsAuthenticated], description=description)
+    return strawberry.mutation(
+        resolver=resolver, permission_classes=[IsAuthenticated], description=description
+    )
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(permission_classes=[IsAuthenticated],
-                         description="Add a committee member's profile (ADMIN, or the admin of each of its communities).")
-    async def committee_member_create(self, info: Info, input: CommitteeMemberCreateInput) -> CommitteeMemberPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Add a committee member's profile (ADMIN, or the admin of each of its communities).",
+    )
+    async def committee_member_create(
+        self, info: Info, input: CommitteeMemberCreateInput
+    ) -> CommitteeMemberPayload:
         return await mutate(
             CommitteeMemberPayload,
             lambda: consultations.create_committee_member(
-                principal=info.context.principal, account_id=decode_id(input.account_id, "Account", field="accountId"),
-                name=input.name, sector=input.sector, title=input.title, expertise=input.expertise, bio=input.bio,
+                principal=info.context.principal,
+                account_id=decode_id(input.account_id, "Account", field="accountId"),
+                name=input.name,
+                sector=input.sector,
+                title=input.title,
+                expertise=input.expertise,
+                bio=input.bio,
                 community_ids=[decode_id(c, "Community", field="communityIds") for c in input.community_ids],
             ),
             lambda m: {"committee_member": CommitteeMember.from_model(m)},
         )
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Add a room (the community's admin).")
-    async def room_create(self, info: Info, input: RoomCreateInput) -> RoomPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated], description="Add a room (the community's admin)."
+    )
+    async def room_create(self, info: Info, input: RoomCreateInput) -> RoomPayload:
         return await mutate(
             RoomPayload,
             lambda: consultations.create_room(
                 principal=info.context.principal,
                 community_id=decode_id(input.community_id, "Community", field="communityId"),
-                name=input.name, address=input.address,
+                name=input.name,
+                address=input.address,
             ),
             lambda r: {"room": Room.from_model(r)},
         )
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated],
-                         description="Publish slots (the member, or their community's admin): no overlaps, no room used twice.")
-    async def consultation_slots_create(self, info: Info, input: ConsultationSlotsCreateInput) -> ConsultationSlotsPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Publish slots (the member, or their community's admin): no overlaps, no room twice.",
+    )
+    async def consultation_slots_create(
+        self, info: Info, input: ConsultationSlotsCreateInput
+    ) -> ConsultationSlotsPayload:
         def specs() -> list[consultations.SlotSpec]:
             return [
                 consultations.SlotSpec(
-                    starts_at=s.starts_at, ends_at=s.ends_at, mode=ConsultationMode(s.mode),
+                    starts_at=s.starts_at,
+                    ends_at=s.ends_at,
+                    mode=ConsultationMode(s.mode),
                     room_id=decode_optional(s.room_id, Room, field=f"slots.{i}.roomId"),
                 )
                 for i, s in enumerate(input.slots)
@@ -517,51 +623,72 @@ class Mutation:
             lambda rows: {"slots": [ConsultationSlot.from_model(s) for s in rows]},
         )
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Withdraw an open slot (the member).")
-    async def consultation_slot_withdraw(self, info: Info, input: ConsultationSlotWithdrawInput) -> ConsultationSlotPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated], description="Withdraw an open slot (the member)."
+    )
+    async def consultation_slot_withdraw(
+        self, info: Info, input: ConsultationSlotWithdrawInput
+    ) -> ConsultationSlotPayload:
         return await mutate(
             ConsultationSlotPayload,
             lambda: consultations.withdraw_slot(
-                principal=info.context.principal, slot_id=decode_id(input.slot_id, ConsultationSlot, field="slotId"),
+                principal=info.context.principal,
+                slot_id=decode_id(input.slot_id, ConsultationSlot, field="slotId"),
             ),
             lambda s: {"slot": ConsultationSlot.from_model(s)},
         )
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated],
-                         description="Book a slot: ALREADY_TAKEN when someone else got it first, LIMIT_REACHED "
-                                     "with too many upcoming bookings; once per idempotency key.")
-    async def consultation_book(self, info: Info, input: ConsultationBookInput) -> ConsultationPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Book a slot: ALREADY_TAKEN when someone else got it first, LIMIT_REACHED "
+        "with too many upcoming bookings; once per idempotency key.",
+    )
+    async def consultation_book(self, info: Info, input: ConsultationBookInput) -> ConsultationPayload:
         return await mutate(
             ConsultationPayload,
             lambda: consultations.book(
-                principal=require_account(info), slot_id=decode_id(input.slot_id, ConsultationSlot, field="slotId"),
-                topic=input.topic, details=input.details, idempotency_key=input.idempotency_key,
+                principal=require_account(info),
+                slot_id=decode_id(input.slot_id, ConsultationSlot, field="slotId"),
+                topic=input.topic,
+                details=input.details,
+                idempotency_key=input.idempotency_key,
             ),
             lambda c: {"consultation": Consultation.from_model(c)},
         )
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated],
-                         description="Cancel (the resident or the committee member); the slot opens again.")
-    async def consultation_cancel(self, info: Info, input: ConsultationCancelInput) -> ConsultationPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Cancel (the resident or the committee member); the slot opens again.",
+    )
+    async def consultation_cancel(self, info: Info, input: ConsultationCancelInput) -> ConsultationPayload:
         return await mutate(
             ConsultationPayload,
             lambda: consultations.cancel(
-                principal=require_account(info), consultation_id=decode_id(input.id, Consultation),
+                principal=require_account(info),
+                consultation_id=decode_id(input.id, Consultation),
                 reason=input.reason,
             ),
             lambda c: {"consultation": Consultation.from_model(c)},
         )
 
     consultation_confirm: ConsultationPayload = _status_mutation(
-        ConsultationStatus.CONFIRMED, "Confirm a requested consultation (the committee member).")
+        ConsultationStatus.CONFIRMED, "Confirm a requested consultation (the committee member)."
+    )
     consultation_complete: ConsultationPayload = _status_mutation(
-        ConsultationStatus.COMPLETED, "Mark a consultation held (the committee member, once it has started).")
+        ConsultationStatus.COMPLETED, "Mark a consultation held (the committee member, once it has started)."
+    )
     consultation_mark_no_show: ConsultationPayload = _status_mutation(
-        ConsultationStatus.NO_SHOW, "Mark that the resident did not come (the committee member, once it has started).")
+        ConsultationStatus.NO_SHOW,
+        "Mark that the resident did not come (the committee member, once it has started).",
+    )
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated],
-                         description="Send a message to the other party of a consultation (its two parties only).")
-    async def consultation_message_send(self, info: Info, input: ConsultationMessageSendInput) -> ConsultationMessagePayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Send a message to the other party of a consultation (its two parties only).",
+    )
+    async def consultation_message_send(
+        self, info: Info, input: ConsultationMessageSendInput
+    ) -> ConsultationMessagePayload:
         return await mutate(
             ConsultationMessagePayload,
             lambda: consultations.send_message(
@@ -575,9 +702,11 @@ class Mutation:
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(permission_classes=[IsAuthenticated],
-                             description="A consultation's state now, then its status changes, messages and "
-                                         "reminders (its two parties).")
+    @strawberry.subscription(
+        permission_classes=[IsAuthenticated],
+        description="A consultation's state now, then its status changes, messages and "
+        "reminders (its two parties).",
+    )
     async def consultation_updates(
         self, info: Info, consultation_id: strawberry.ID
     ) -> AsyncGenerator[ConsultationUpdate, None]:
@@ -597,6 +726,8 @@ class Subscription:
 
 def _update(item: consultations.Followed) -> ConsultationUpdate:
     return ConsultationUpdate(
-        kind=UpdateKind(item.kind), at=item.at, consultation=Consultation.from_model(item.consultation),
+        kind=UpdateKind(item.kind),
+        at=item.at,
+        consultation=Consultation.from_model(item.consultation),
         message=ConsultationMessage.from_model(item.message) if item.message is not None else None,
     )

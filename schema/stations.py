@@ -12,11 +12,10 @@ from tortoise.queryset import QuerySet
 
 from api import clock
 from api.models.stations import Redemption as RedemptionRow
-from api.models.stations import RedemptionStatus
+from api.models.stations import RedemptionStatus, StationService
 from api.models.stations import Reward as RewardRow
 from api.models.stations import Station as StationRow
 from api.models.stations import StationActivity as StationActivityRow
-from api.models.stations import StationService
 from api.pagination import Page, page
 from resolvers import stations
 from schema.base import (
@@ -40,7 +39,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 StationServiceEnum = strawberry.enum(
-    StationService, name="StationService",
+    StationService,
+    name="StationService",
     description="避暑取暖、歇脚充电、饮水就餐、阅读学习、应急维修: the five basic services of a station.",
 )
 RedemptionStatusEnum = strawberry.enum(RedemptionStatus, name="RedemptionStatus")
@@ -61,7 +61,9 @@ class OpeningPeriod:
 class OpeningPeriodInput:
     day_of_week: int = strawberry.field(description="ISO day of week: 1 = Monday … 7 = Sunday.")
     opens: str = strawberry.field(description="`HH:MM`, local time.")
-    closes: str = strawberry.field(description="`HH:MM` or `24:00`; not after `opens` means it closes the next day.")
+    closes: str = strawberry.field(
+        description="`HH:MM` or `24:00`; not after `opens` means it closes the next day."
+    )
 
 
 @strawberry.type(description="Who answers for a station.")
@@ -70,7 +72,9 @@ class StationContact:
     phone: str | None = strawberry.field(description="The station's public contact number.")
 
 
-@strawberry.federation.type(keys=["id"], name="Station", description="江城蜂巢 / 爱心驿站: a station for gig workers.")
+@strawberry.federation.type(
+    keys=["id"], name="Station", description="江城蜂巢 / 爱心驿站: a station for gig workers."
+)
 class Station(ModelNode):
     model = StationRow
     id: relay.NodeID[int]
@@ -80,7 +84,9 @@ class Station(ModelNode):
     services: list[StationServiceEnum]  # type: ignore[valid-type]
     opening_hours: list[OpeningPeriod]
     timezone: str = strawberry.field(description="IANA zone of the opening hours, e.g. Asia/Shanghai.")
-    demonstration: bool = strawberry.field(description="A demonstration station (示范蜂巢) with special services.")
+    demonstration: bool = strawberry.field(
+        description="A demonstration station (示范蜂巢) with special services."
+    )
     contact: StationContact
     community_id: strawberry.Private[int | None]
     managing_unit_id: strawberry.Private[int | None]
@@ -90,14 +96,22 @@ class Station(ModelNode):
     @classmethod
     def from_model(cls, obj: StationRow, distance: float | None = None) -> Self:
         return cls(
-            id=obj.id, name=obj.name, address=obj.address, location=GeoPoint(lat=obj.lat, lng=obj.lng),
+            id=obj.id,
+            name=obj.name,
+            address=obj.address,
+            location=GeoPoint(lat=obj.lat, lng=obj.lng),
             services=stations.services_of(obj),
-            opening_hours=[OpeningPeriod(day_of_week=p["dayOfWeek"], opens=p["opens"], closes=p["closes"])
-                           for p in obj.opening_hours],
-            timezone=obj.timezone, demonstration=obj.demonstration,
+            opening_hours=[
+                OpeningPeriod(day_of_week=p["dayOfWeek"], opens=p["opens"], closes=p["closes"])
+                for p in obj.opening_hours
+            ],
+            timezone=obj.timezone,
+            demonstration=obj.demonstration,
             contact=StationContact(name=obj.contact_name, phone=obj.contact_phone),
-            community_id=obj.community_id, managing_unit_id=obj.managing_unit_id,  # type: ignore[attr-defined]
-            row=obj, distance=distance,
+            community_id=obj.community_id,  # type: ignore[attr-defined]
+            managing_unit_id=obj.managing_unit_id,  # type: ignore[attr-defined]
+            row=obj,
+            distance=distance,
         )
 
     @classmethod
@@ -105,7 +119,7 @@ class Station(ModelNode):
         return [True] * len(rows)  # stations are public
 
     @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:  # noqa: A002
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
         nodes = await cls.resolve_nodes(info=info, node_ids=[str(relay.GlobalID.from_id(id).node_id)])
         return nodes[0]
 
@@ -124,7 +138,9 @@ class Station(ModelNode):
         return await Community.load(info, self.community_id)
 
     @strawberry.field(description="The unit that runs the station (日常管理单位).")
-    async def managing_unit(self, info: Info) -> Annotated[Organization, strawberry.lazy("schema.places")] | None:
+    async def managing_unit(
+        self, info: Info
+    ) -> Annotated[Organization, strawberry.lazy("schema.places")] | None:
         from schema.places import Organization
 
         return await Organization.load(info, self.managing_unit_id)
@@ -157,8 +173,14 @@ class Reward(ModelNode):
 
     @classmethod
     def from_model(cls, obj: RewardRow) -> Self:
-        return cls(id=obj.id, name=obj.name, description=obj.description, points_cost=obj.points_cost,
-                   stock=obj.stock, station_id=obj.station_id)  # type: ignore[attr-defined]
+        return cls(
+            id=obj.id,
+            name=obj.name,
+            description=obj.description,
+            points_cost=obj.points_cost,
+            stock=obj.stock,
+            station_id=obj.station_id,  # type: ignore[attr-defined]
+        )
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
@@ -185,9 +207,16 @@ class Redemption(ModelNode):
 
     @classmethod
     def from_model(cls, obj: RedemptionRow) -> Self:
-        return cls(id=obj.id, code=obj.code, points_spent=obj.points_spent, status=obj.status,
-                   created_at=obj.created_at, collected_at=obj.collected_at,
-                   reward_id=obj.reward_id, account_id=obj.account_id)  # type: ignore[attr-defined]
+        return cls(
+            id=obj.id,
+            code=obj.code,
+            points_spent=obj.points_spent,
+            status=obj.status,
+            created_at=obj.created_at,
+            collected_at=obj.collected_at,
+            reward_id=obj.reward_id,  # type: ignore[attr-defined]
+            account_id=obj.account_id,  # type: ignore[attr-defined]
+        )
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
@@ -215,9 +244,16 @@ class StationActivity(ModelNode):
 
     @classmethod
     def from_model(cls, obj: StationActivityRow) -> Self:
-        return cls(id=obj.id, title=obj.title, description=obj.description, starts_at=obj.starts_at,
-                   ends_at=obj.ends_at, capacity=obj.capacity, signed_up=obj.signed_up,
-                   station_id=obj.station_id)  # type: ignore[attr-defined]
+        return cls(
+            id=obj.id,
+            title=obj.title,
+            description=obj.description,
+            starts_at=obj.starts_at,
+            ends_at=obj.ends_at,
+            capacity=obj.capacity,
+            signed_up=obj.signed_up,
+            station_id=obj.station_id,  # type: ignore[attr-defined]
+        )
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
@@ -253,21 +289,37 @@ class StationActivity(ModelNode):
 class AccountStations:
     @strawberry.field(description="The account's redemptions, newest first (only on one's own account).")
     async def redemptions(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Redemption]:
-        if info.context.principal.account_id != self.id:
+        if info.context.principal.account_id != self.id:  # type: ignore[attr-defined]
             return list_connection(info, [], Redemption.from_model)
-        return await paged(info, stations.redemptions_of(self.id), Redemption.from_model,
-                                first=first, after=after, last=last, before=before)
+        return await paged(
+            info,
+            stations.redemptions_of(self.id),  # type: ignore[attr-defined]
+            Redemption.from_model,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
 
 
 # ------------------------------------------------------------------ inputs and payloads
 
 
 async def paged(
-    info: Info, queryset: QuerySet[Any], to_node: Callable[[Any], T],
-    first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+    info: Info,
+    queryset: QuerySet[Any],
+    to_node: Callable[[Any], T],
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[T]:
     """`schema.base.connection` without priming the loaders: `Loaders.prime` clears a key the
     DataLoader does not hold yet, which raises KeyError in strawberry's DataLoader."""
@@ -275,8 +327,13 @@ async def paged(
 
 
 def list_connection(
-    info: Info, items: Sequence[Any], to_node: Callable[[Any], T],
-    first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+    info: Info,
+    items: Sequence[Any],
+    to_node: Callable[[Any], T],
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[T]:
     """A connection over a list computed in Python (e.g. sorted by distance)."""
     start, stop = window(info, first, after, last, before).bounds(len(items))
@@ -286,17 +343,24 @@ def list_connection(
         return total
 
     count_: Callable[[], Awaitable[int]] = count
-    result: Page[Any] = Page(rows=list(items[start:stop]), start=start, has_next=stop < total,
-                             has_previous=start > 0, count=count_)
+    result: Page[Any] = Page(
+        rows=list(items[start:stop]), start=start, has_next=stop < total, has_previous=start > 0, count=count_
+    )
     return Connection.of(result, to_node)
 
 
 @strawberry.input(description="Which stations: near a point, offering a service, open now…")
 class StationFilter:
-    near: GeoPointInput | None = strawberry.field(default=None, description="Nearest first, with `distanceM`.")
-    radius_m: int | None = strawberry.field(default=None, description="Metres around `near` (default 5,000, at most 50,000).")
+    near: GeoPointInput | None = strawberry.field(
+        default=None, description="Nearest first, with `distanceM`."
+    )
+    radius_m: int | None = strawberry.field(
+        default=None, description="Metres around `near` (default 5,000, at most 50,000)."
+    )
     service: StationServiceEnum | None = None  # type: ignore[valid-type]
-    open_now: bool | None = strawberry.field(default=None, description="true: only open ones; false: only closed ones.")
+    open_now: bool | None = strawberry.field(
+        default=None, description="true: only open ones; false: only closed ones."
+    )
     community_id: strawberry.ID | None = None
     demonstration: bool | None = None
 
@@ -361,13 +425,17 @@ class RewardPayload:
 @strawberry.input
 class RewardRedeemInput:
     reward_id: strawberry.ID
-    idempotency_key: str | None = strawberry.field(default=None, description="A retry with the same key redeems once.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="A retry with the same key redeems once."
+    )
 
 
 @strawberry.type
 class RewardRedeemPayload:
     redemption: Redemption | None = None
-    balance: int | None = strawberry.field(default=None, description="The points balance after the redemption.")
+    balance: int | None = strawberry.field(
+        default=None, description="The points balance after the redemption."
+    )
     errors: list[UserErrorType]
 
 
@@ -412,7 +480,7 @@ def _periods(items: list[OpeningPeriodInput] | None) -> list[stations.OpeningPer
 @strawberry.type
 class Query:
     @strawberry.field(description="One station; public.")
-    async def station(self, info: Info, id: strawberry.ID) -> Station | None:  # noqa: A002
+    async def station(self, info: Info, id: strawberry.ID) -> Station | None:
         try:
             pk = decode_id(id, Station)
         except Exception:
@@ -421,119 +489,187 @@ class Query:
 
     @strawberry.field(description="Stations; public. With `near`: nearest first, within `radiusM`.")
     async def stations(
-        self, info: Info, filter: StationFilter | None = None,  # noqa: A002
-        first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+        self,
+        info: Info,
+        filter: StationFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Station]:
         f = filter or StationFilter()
-        community_id = decode_optional(f.community_id, "Community", field="communityId") if f.community_id else None
+        community_id = (
+            decode_optional(f.community_id, "Community", field="communityId") if f.community_id else None
+        )
         if f.near is None and f.open_now is None:
-            qs = stations.stations_queryset(service=f.service, community_id=community_id, demonstration=f.demonstration)
-            return await paged(info, qs, Station.from_model, first=first, after=after, last=last, before=before)
+            qs = stations.stations_queryset(
+                service=f.service, community_id=community_id, demonstration=f.demonstration
+            )
+            return await paged(
+                info, qs, Station.from_model, first=first, after=after, last=last, before=before
+            )
         from api.errors import BadInput, UserError
 
         try:
             found = await stations.find_stations(
-                near=(f.near.lat, f.near.lng) if f.near else None, radius_m=f.radius_m, open_now=f.open_now,
-                service=f.service, community_id=community_id, demonstration=f.demonstration,
+                near=(f.near.lat, f.near.lng) if f.near else None,
+                radius_m=f.radius_m,
+                open_now=f.open_now,
+                service=f.service,
+                community_id=community_id,
+                demonstration=f.demonstration,
             )
         except UserError as exc:
             raise BadInput(exc.message) from exc
-        return list_connection(info, found, lambda x: Station.from_model(x.station, x.distance_m),
-                               first=first, after=after, last=last, before=before)
+        return list_connection(
+            info,
+            found,
+            lambda x: Station.from_model(x.station, x.distance_m),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(permission_classes=[STATION_MANAGERS],
-                         description="Add a station (ADMIN; COMMUNITY_ADMIN in their community; ORG_ADMIN for their unit).")
-    async def station_create(self, info: Info, input: StationCreateInput) -> StationPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[STATION_MANAGERS],
+        description="Add a station (ADMIN; COMMUNITY_ADMIN in their community; ORG_ADMIN for their unit).",
+    )
+    async def station_create(self, info: Info, input: StationCreateInput) -> StationPayload:
         return await mutate(
             StationPayload,
             lambda: stations.create_station(
-                principal=info.context.principal, name=input.name, address=input.address,
-                lat=input.location.lat, lng=input.location.lng, services=input.services,
+                principal=info.context.principal,
+                name=input.name,
+                address=input.address,
+                lat=input.location.lat,
+                lng=input.location.lng,
+                services=input.services,
                 opening_hours=_periods(input.opening_hours) or [],
                 community_id=decode_optional(input.community_id, "Community", field="communityId"),
-                managing_unit_id=decode_optional(input.managing_unit_id, "Organization", field="managingUnitId"),
-                contact_name=input.contact_name, contact_phone=input.contact_phone,
-                timezone=input.timezone or info.context.settings.default_timezone, demonstration=input.demonstration,
-            ),
-            lambda s: {"station": Station.from_model(s)},
-        )
-
-    @strawberry.mutation(permission_classes=[STATION_MANAGERS], description="Change a station (its managers).")
-    async def station_update(self, info: Info, input: StationUpdateInput) -> StationPayload:  # noqa: A002
-        return await mutate(
-            StationPayload,
-            lambda: stations.update_station(
-                principal=info.context.principal, station_id=decode_id(input.id, Station),
-                name=input.name, address=input.address,
-                lat=input.location.lat if input.location else None, lng=input.location.lng if input.location else None,
-                services=input.services, opening_hours=_periods(input.opening_hours),
-                managing_unit_id=decode_optional(input.managing_unit_id, "Organization", field="managingUnitId"),
-                contact_name=input.contact_name, contact_phone=input.contact_phone, timezone=input.timezone,
+                managing_unit_id=decode_optional(
+                    input.managing_unit_id, "Organization", field="managingUnitId"
+                ),
+                contact_name=input.contact_name,
+                contact_phone=input.contact_phone,
+                timezone=input.timezone or info.context.settings.default_timezone,
                 demonstration=input.demonstration,
             ),
             lambda s: {"station": Station.from_model(s)},
         )
 
-    @strawberry.mutation(permission_classes=[STATION_MANAGERS], description="Offer a reward at a station (its managers).")
-    async def reward_create(self, info: Info, input: RewardCreateInput) -> RewardPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[STATION_MANAGERS], description="Change a station (its managers)."
+    )
+    async def station_update(self, info: Info, input: StationUpdateInput) -> StationPayload:
+        return await mutate(
+            StationPayload,
+            lambda: stations.update_station(
+                principal=info.context.principal,
+                station_id=decode_id(input.id, Station),
+                name=input.name,
+                address=input.address,
+                lat=input.location.lat if input.location else None,
+                lng=input.location.lng if input.location else None,
+                services=input.services,
+                opening_hours=_periods(input.opening_hours),
+                managing_unit_id=decode_optional(
+                    input.managing_unit_id, "Organization", field="managingUnitId"
+                ),
+                contact_name=input.contact_name,
+                contact_phone=input.contact_phone,
+                timezone=input.timezone,
+                demonstration=input.demonstration,
+            ),
+            lambda s: {"station": Station.from_model(s)},
+        )
+
+    @strawberry.mutation(
+        permission_classes=[STATION_MANAGERS], description="Offer a reward at a station (its managers)."
+    )
+    async def reward_create(self, info: Info, input: RewardCreateInput) -> RewardPayload:
         return await mutate(
             RewardPayload,
             lambda: stations.create_reward(
-                principal=info.context.principal, station_id=decode_id(input.station_id, Station, field="stationId"),
-                name=input.name, points_cost=input.points_cost, stock=input.stock, description=input.description,
+                principal=info.context.principal,
+                station_id=decode_id(input.station_id, Station, field="stationId"),
+                name=input.name,
+                points_cost=input.points_cost,
+                stock=input.stock,
+                description=input.description,
             ),
             lambda r: {"reward": Reward.from_model(r)},
         )
 
-    @strawberry.mutation(permission_classes=[STATION_MANAGERS], description="Change a reward's stock (its station's managers).")
-    async def reward_restock(self, info: Info, input: RewardRestockInput) -> RewardPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[STATION_MANAGERS], description="Change a reward's stock (its station's managers)."
+    )
+    async def reward_restock(self, info: Info, input: RewardRestockInput) -> RewardPayload:
         return await mutate(
             RewardPayload,
             lambda: stations.restock_reward(
-                principal=info.context.principal, reward_id=decode_id(input.reward_id, Reward, field="rewardId"),
+                principal=info.context.principal,
+                reward_id=decode_id(input.reward_id, Reward, field="rewardId"),
                 add=input.add,
             ),
             lambda r: {"reward": Reward.from_model(r)},
         )
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated],
-                         description="Spend points on a reward; never oversold, never overdrawn, once per idempotency key.")
-    async def reward_redeem(self, info: Info, input: RewardRedeemInput) -> RewardRedeemPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Spend points on a reward; never oversold, never overdrawn, once per idempotency key.",
+    )
+    async def reward_redeem(self, info: Info, input: RewardRedeemInput) -> RewardRedeemPayload:
         return await mutate(
             RewardRedeemPayload,
             lambda: stations.redeem_reward(
-                principal=require_account(info), reward_id=decode_id(input.reward_id, Reward, field="rewardId"),
+                principal=require_account(info),
+                reward_id=decode_id(input.reward_id, Reward, field="rewardId"),
                 idempotency_key=input.idempotency_key,
             ),
             lambda r: {"redemption": Redemption.from_model(r.redemption), "balance": r.balance},
         )
 
-    @strawberry.mutation(permission_classes=[STATION_MANAGERS],
-                         description="Check a redemption code off when handing the reward over (the station's managers).")
-    async def redemption_collect(self, info: Info, input: RedemptionCollectInput) -> RedemptionPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[STATION_MANAGERS],
+        description="Check a redemption code off when handing the reward over (the station's managers).",
+    )
+    async def redemption_collect(self, info: Info, input: RedemptionCollectInput) -> RedemptionPayload:
         return await mutate(
             RedemptionPayload,
             lambda: stations.collect_redemption(principal=info.context.principal, code=input.code),
             lambda r: {"redemption": Redemption.from_model(r)},
         )
 
-    @strawberry.mutation(permission_classes=[STATION_MANAGERS], description="Announce an activity at a station.")
-    async def station_activity_create(self, info: Info, input: StationActivityCreateInput) -> StationActivityPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[STATION_MANAGERS], description="Announce an activity at a station."
+    )
+    async def station_activity_create(
+        self, info: Info, input: StationActivityCreateInput
+    ) -> StationActivityPayload:
         return await mutate(
             StationActivityPayload,
             lambda: stations.create_activity(
-                principal=info.context.principal, station_id=decode_id(input.station_id, Station, field="stationId"),
-                title=input.title, starts_at=input.starts_at, ends_at=input.ends_at, capacity=input.capacity,
+                principal=info.context.principal,
+                station_id=decode_id(input.station_id, Station, field="stationId"),
+                title=input.title,
+                starts_at=input.starts_at,
+                ends_at=input.ends_at,
+                capacity=input.capacity,
                 description=input.description,
             ),
             lambda a: {"activity": StationActivity.from_model(a)},
         )
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Take a place at an activity, while places last.")
-    async def station_activity_sign_up(self, info: Info, input: StationActivitySignUpInput) -> StationActivityPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated], description="Take a place at an activity, while places last."
+    )
+    async def station_activity_sign_up(
+        self, info: Info, input: StationActivitySignUpInput
+    ) -> StationActivityPayload:
         return await mutate(
             StationActivityPayload,
             lambda: stations.sign_up_for_activity(

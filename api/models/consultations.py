@@ -53,7 +53,9 @@ class CommitteeMemberCommunity(Model):
     member: fields.ForeignKeyRelation[CommitteeMember] = fields.ForeignKeyField(
         "consultations.CommitteeMember", related_name="community_links", on_delete=fields.CASCADE
     )
-    community = fields.ForeignKeyField("core.Community", related_name="committee_member_links", on_delete=fields.CASCADE)
+    community = fields.ForeignKeyField(
+        "core.Community", related_name="committee_member_links", on_delete=fields.CASCADE
+    )
 
     class Meta:
         table = "committee_member_community"
@@ -138,7 +140,9 @@ class ConsultationMessage(Model):
     consultation: fields.ForeignKeyRelation[Consultation] = fields.ForeignKeyField(
         "consultations.Consultation", related_name="messages", on_delete=fields.CASCADE
     )
-    author = fields.ForeignKeyField("core.Account", related_name="consultation_messages", on_delete=fields.CASCADE)
+    author = fields.ForeignKeyField(
+        "core.Account", related_name="consultation_messages", on_delete=fields.CASCADE
+    )
     body = fields.TextField()
     sent_at = fields.DatetimeField()
 

@@ -28,7 +28,9 @@ class Station(Model):
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=128)
-    community = fields.ForeignKeyField("core.Community", related_name="stations", null=True, on_delete=fields.SET_NULL)
+    community = fields.ForeignKeyField(
+        "core.Community", related_name="stations", null=True, on_delete=fields.SET_NULL
+    )
     address = fields.CharField(max_length=255)
     lat = fields.FloatField(db_index=True)
     lng = fields.FloatField(db_index=True)
@@ -123,7 +125,9 @@ class StationActivitySignup(Model):
     activity: fields.ForeignKeyRelation[StationActivity] = fields.ForeignKeyField(
         "stations.StationActivity", related_name="signups", on_delete=fields.CASCADE
     )
-    account = fields.ForeignKeyField("core.Account", related_name="activity_signups", on_delete=fields.CASCADE)
+    account = fields.ForeignKeyField(
+        "core.Account", related_name="activity_signups", on_delete=fields.CASCADE
+    )
     created_at = fields.DatetimeField()
 
     class Meta:

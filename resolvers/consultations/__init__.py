@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
@@ -73,8 +74,14 @@ CONSULTATION_UPDATES: Topic[ConsultationChanged] = Topic("consultation", Consult
 async def _publish(consultation: Consultation, kind: str, message_id: int | None = None) -> None:
     await CONSULTATION_UPDATES.publish(
         consultation.id,
-        ConsultationChanged(consultation_id=consultation.id, version=consultation.version, kind=kind,
-                            status=consultation.status.value, at=clock.now(), message_id=message_id),
+        ConsultationChanged(
+            consultation_id=consultation.id,
+            version=consultation.version,
+            kind=kind,
+            status=consultation.status.value,
+            at=clock.now(),
+            message_id=message_id,
+        ),
     )
 
 
@@ -120,7 +127,9 @@ async def create_committee_member(
     if not community_ids and not principal.is_admin:
         raise Forbidden("Only an administrator adds a committee member without a community.")
     if not all(principal.acts_in_community(c, Role.COMMUNITY_ADMIN) for c in community_ids):
-        raise Forbidden("Only an administrator, or the admin of each of the member's communities, adds a member.")
+        raise Forbidden(
+            "Only an administrator, or the admin of each of the member's communities, adds a member."
+        )
     v = Validator()
     name_ = v.text("name", name, max_length=64)
     sector_ = v.text("sector", sector, max_length=64)
@@ -128,8 +137,12 @@ async def create_committee_member(
     bio_ = v.text("bio", bio, max_length=4000, required=False)
     areas = [a.strip() for a in expertise if a and a.strip()]
     v.check(bool(areas), ErrorCode.REQUIRED, "Name at least one area of expertise.", "expertise")
-    v.check(all(len(a) <= 64 and "\n" not in a for a in areas), ErrorCode.TOO_LONG,
-            "An area of expertise is one line of at most 64 characters.", "expertise")
+    v.check(
+        all(len(a) <= 64 and "\n" not in a for a in areas),
+        ErrorCode.TOO_LONG,
+        "An area of expertise is one line of at most 64 characters.",
+        "expertise",
+    )
     v.check(bool(community_ids), ErrorCode.REQUIRED, "Name at least one community.", "communityIds")
     v.raise_if_any()
     if not await Account.exists(id=account_id):
@@ -140,30 +153,44 @@ async def create_committee_member(
     try:
         async with transaction() as conn:
             member = await CommitteeMember.create(
-                account_id=account_id, name=name_, sector=sector_, title=title_, expertise="\n".join(areas),
-                bio=bio_, created_at=now, using_db=conn,
+                account_id=account_id,
+                name=name_,
+                sector=sector_,
+                title=title_,
+                expertise="\n".join(areas),
+                bio=bio_,
+                created_at=now,
+                using_db=conn,
             )
             await CommitteeMemberCommunity.bulk_create(
-                [CommitteeMemberCommunity(member_id=member.id, community_id=c) for c in community_ids], using_db=conn
+                [CommitteeMemberCommunity(member_id=member.id, community_id=c) for c in community_ids],
+                using_db=conn,
             )
-            granted = set(
-                await RoleGrant.filter(account_id=account_id, role=Role.COMMITTEE_MEMBER, community_id__in=community_ids)
-                .using_db(conn)
-                .values_list("community_id", flat=True)
-            )
+            existing = await RoleGrant.filter(
+                account_id=account_id, role=Role.COMMITTEE_MEMBER, community_id__in=community_ids
+            ).using_db(conn)
+            granted = {g.community_id for g in existing}  # type: ignore[attr-defined]
             await RoleGrant.bulk_create(
-                [RoleGrant(account_id=account_id, role=Role.COMMITTEE_MEMBER, community_id=c, created_at=now)
-                 for c in community_ids if c not in granted],
+                [
+                    RoleGrant(
+                        account_id=account_id, role=Role.COMMITTEE_MEMBER, community_id=c, created_at=now
+                    )
+                    for c in community_ids
+                    if c not in granted
+                ],
                 using_db=conn,
             )
     except IntegrityError as exc:
-        raise UserError(ErrorCode.DUPLICATE, "This account already has a committee member's profile.", "accountId") from exc
+        raise UserError(
+            ErrorCode.DUPLICATE, "This account already has a committee member's profile.", "accountId"
+        ) from exc
     log.info("committee member %s created", member.id)
     return member
 
 
-def committee_members(*, community_id: int | None = None, expertise: str | None = None,
-                      search: str | None = None) -> QuerySet[CommitteeMember]:
+def committee_members(
+    *, community_id: int | None = None, expertise: str | None = None, search: str | None = None
+) -> QuerySet[CommitteeMember]:
     """Active members' public profiles, by community and expertise (substring). Public."""
     qs = CommitteeMember.filter(active=True)
     if community_id is not None:
@@ -185,7 +212,9 @@ async def create_room(*, principal: Principal, community_id: int, name: str, add
     if not await Community.exists(id=community_id):
         raise UserError(ErrorCode.NOT_FOUND, "No such community.", "communityId")
     try:
-        return await Room.create(community_id=community_id, name=name_, address=address_, created_at=clock.now())
+        return await Room.create(
+            community_id=community_id, name=name_, address=address_, created_at=clock.now()
+        )
     except IntegrityError as exc:
         raise UserError(ErrorCode.DUPLICATE, "The community has a room of this name.", "name") from exc
 
@@ -221,7 +250,9 @@ async def _member(member_id: int, field: str = "committeeMemberId") -> tuple[Com
     return member, (await member_community_ids([member.id]))[0]
 
 
-async def create_slots(*, principal: Principal, member_id: int, slots: Sequence[SlotSpec]) -> list[ConsultationSlot]:
+async def create_slots(
+    *, principal: Principal, member_id: int, slots: Sequence[SlotSpec]
+) -> list[ConsultationSlot]:
     """Publish slots: none overlapping another of the member's, none using a room twice at once."""
     member, communities = await _member(member_id)
     if not manages_member(principal, member, communities):
@@ -229,15 +260,25 @@ async def create_slots(*, principal: Principal, member_id: int, slots: Sequence[
     slots = [SlotSpec(utc(s.starts_at), utc(s.ends_at), s.mode, s.room_id) for s in slots]
     now = clock.now()
     v = Validator()
-    v.check(0 < len(slots) <= MAX_SLOTS_PER_CALL, ErrorCode.OUT_OF_RANGE,
-            f"Publish 1 to {MAX_SLOTS_PER_CALL} slots at a time.", "slots")
+    v.check(
+        0 < len(slots) <= MAX_SLOTS_PER_CALL,
+        ErrorCode.OUT_OF_RANGE,
+        f"Publish 1 to {MAX_SLOTS_PER_CALL} slots at a time.",
+        "slots",
+    )
     for i, s in enumerate(slots):
         f = f"slots.{i}"
         v.check(s.starts_at > now, ErrorCode.INVALID, "A slot starts in the future.", f"{f}.startsAt")
-        v.check(timedelta(0) < s.ends_at - s.starts_at <= MAX_SLOT_LENGTH, ErrorCode.OUT_OF_RANGE,
-                "A slot ends after it starts, within 8 hours.", f"{f}.endsAt")
+        v.check(
+            timedelta(0) < s.ends_at - s.starts_at <= MAX_SLOT_LENGTH,
+            ErrorCode.OUT_OF_RANGE,
+            "A slot ends after it starts, within 8 hours.",
+            f"{f}.endsAt",
+        )
         if s.mode is ConsultationMode.IN_PERSON:
-            v.check(s.room_id is not None, ErrorCode.REQUIRED, "A face-to-face slot needs a room.", f"{f}.roomId")
+            v.check(
+                s.room_id is not None, ErrorCode.REQUIRED, "A face-to-face slot needs a room.", f"{f}.roomId"
+            )
         for j, earlier in enumerate(slots[:i]):
             if _overlaps(s.starts_at, s.ends_at, earlier.starts_at, earlier.ends_at):
                 v.add(ErrorCode.CONFLICT, f"Overlaps slot {j} of this request.", f"{f}.startsAt")
@@ -252,7 +293,11 @@ async def create_slots(*, principal: Principal, member_id: int, slots: Sequence[
             if room is None:
                 v.add(ErrorCode.NOT_FOUND, "No such room.", f"slots.{i}.roomId")
             elif room.community_id not in communities:  # type: ignore[attr-defined]
-                v.add(ErrorCode.INVALID, "The room is not in one of the member's communities.", f"slots.{i}.roomId")
+                v.add(
+                    ErrorCode.INVALID,
+                    "The room is not in one of the member's communities.",
+                    f"slots.{i}.roomId",
+                )
         v.raise_if_any()
     first, last = min(s.starts_at for s in slots), max(s.ends_at for s in slots)
     created: list[ConsultationSlot] = []
@@ -271,16 +316,24 @@ async def create_slots(*, principal: Principal, member_id: int, slots: Sequence[
                 if not _overlaps(s.starts_at, s.ends_at, t.starts_at, t.ends_at):
                     continue
                 if t.member_id == member.id:  # type: ignore[attr-defined]
-                    v.add(ErrorCode.CONFLICT, "Overlaps another of the member's slots.", f"slots.{i}.startsAt")
+                    v.add(
+                        ErrorCode.CONFLICT, "Overlaps another of the member's slots.", f"slots.{i}.startsAt"
+                    )
                 elif s.room_id is not None and t.room_id == s.room_id:  # type: ignore[attr-defined]
                     v.add(ErrorCode.ALREADY_TAKEN, "The room is in use then.", f"slots.{i}.roomId")
         v.raise_if_any()
         for s in slots:
-            created.append(await ConsultationSlot.create(
-                member_id=member.id, starts_at=s.starts_at, ends_at=s.ends_at, mode=s.mode,
-                room_id=s.room_id if s.mode is ConsultationMode.IN_PERSON or s.room_id else None,
-                created_at=now, using_db=conn,
-            ))
+            created.append(
+                await ConsultationSlot.create(
+                    member_id=member.id,
+                    starts_at=s.starts_at,
+                    ends_at=s.ends_at,
+                    mode=s.mode,
+                    room_id=s.room_id if s.mode is ConsultationMode.IN_PERSON or s.room_id else None,
+                    created_at=now,
+                    using_db=conn,
+                )
+            )
     return created
 
 
@@ -292,7 +345,9 @@ async def withdraw_slot(*, principal: Principal, slot_id: int) -> ConsultationSl
     member, communities = await _member(slot.member_id, "slotId")  # type: ignore[attr-defined]
     if not manages_member(principal, member, communities):
         raise Forbidden("Only the committee member withdraws their slots.")
-    changed = await ConsultationSlot.filter(id=slot.id, status=SlotStatus.OPEN).update(status=SlotStatus.WITHDRAWN)
+    changed = await ConsultationSlot.filter(id=slot.id, status=SlotStatus.OPEN).update(
+        status=SlotStatus.WITHDRAWN
+    )
     if not changed:
         raise UserError(ErrorCode.INVALID_TRANSITION, "Only an open slot can be withdrawn.", "slotId")
     await slot.refresh_from_db()
@@ -331,12 +386,19 @@ async def _by_key(resident_id: int, key: str | None, slot_id: int) -> Consultati
         return None
     existing = await Consultation.get_or_none(resident_id=resident_id, idempotency_key=key)
     if existing is not None and existing.slot_id != slot_id:  # type: ignore[attr-defined]
-        raise UserError(ErrorCode.CONFLICT, "This idempotency key was used for another slot.", "idempotencyKey")
+        raise UserError(
+            ErrorCode.CONFLICT, "This idempotency key was used for another slot.", "idempotencyKey"
+        )
     return existing
 
 
 async def book(
-    *, principal: Principal, slot_id: int, topic: str, details: str | None = None, idempotency_key: str | None = None
+    *,
+    principal: Principal,
+    slot_id: int,
+    topic: str,
+    details: str | None = None,
+    idempotency_key: str | None = None,
 ) -> Consultation:
     """Book an open slot: at most one booking per slot, at most MAX_FUTURE_BOOKINGS upcoming per resident."""
     resident_id = _account(principal)
@@ -344,8 +406,12 @@ async def book(
     topic_ = v.text("topic", topic, max_length=200)
     details_ = v.text("details", details, max_length=4000, required=False)
     key = (idempotency_key or "").strip() or None
-    v.check(key is None or len(key) <= 64, ErrorCode.TOO_LONG, "idempotencyKey is at most 64 characters.",
-            "idempotencyKey")
+    v.check(
+        key is None or len(key) <= 64,
+        ErrorCode.TOO_LONG,
+        "idempotencyKey is at most 64 characters.",
+        "idempotencyKey",
+    )
     v.raise_if_any()
     existing = await _by_key(resident_id, key, slot_id)
     if existing is not None:
@@ -362,20 +428,36 @@ async def book(
         async with transaction() as conn:
             # one booking at a time per resident, so the limit holds under concurrency too
             await Account.filter(id=resident_id).select_for_update().using_db(conn)
-            upcoming = await Consultation.filter(
-                resident_id=resident_id, status__in=ACTIVE, starts_at__gt=now
-            ).using_db(conn).count()
+            upcoming = (
+                await Consultation.filter(resident_id=resident_id, status__in=ACTIVE, starts_at__gt=now)
+                .using_db(conn)
+                .count()
+            )
             if upcoming >= MAX_FUTURE_BOOKINGS:
-                raise UserError(ErrorCode.LIMIT_REACHED,
-                                f"You already have {MAX_FUTURE_BOOKINGS} upcoming consultations.", "slotId")
-            won = await ConsultationSlot.filter(id=slot.id, status=SlotStatus.OPEN, starts_at__gt=now).using_db(
-                conn).update(status=SlotStatus.BOOKED)
+                raise UserError(
+                    ErrorCode.LIMIT_REACHED,
+                    f"You already have {MAX_FUTURE_BOOKINGS} upcoming consultations.",
+                    "slotId",
+                )
+            won = (
+                await ConsultationSlot.filter(id=slot.id, status=SlotStatus.OPEN, starts_at__gt=now)
+                .using_db(conn)
+                .update(status=SlotStatus.BOOKED)
+            )
             if not won:
                 raise UserError(ErrorCode.ALREADY_TAKEN, "Someone else booked this slot.", "slotId")
             consultation = await Consultation.create(
-                slot_id=slot.id, member_id=slot.member.id, resident_id=resident_id, mode=slot.mode,
-                starts_at=slot.starts_at, topic=topic_, details=details_, idempotency_key=key,
-                created_at=now, updated_at=now, using_db=conn,
+                slot_id=slot.id,
+                member_id=slot.member.id,
+                resident_id=resident_id,
+                mode=slot.mode,
+                starts_at=slot.starts_at,
+                topic=topic_,
+                details=details_,
+                idempotency_key=key,
+                created_at=now,
+                updated_at=now,
+                using_db=conn,
             )
     except (IntegrityError, UserError):
         # a concurrent retry with the same key lost to its twin: answer with the booking that won
@@ -389,7 +471,10 @@ async def book(
 
 
 async def _party(principal: Principal, consultation_id: int, field: str = "id") -> tuple[Consultation, bool]:
-    """The consultation and whether the principal is its committee member; Forbidden for anyone but the two."""
+    """The consultation, and whether the principal is its committee member.
+
+    Forbidden for anyone but the two parties.
+    """
     consultation = await Consultation.get_or_none(id=consultation_id).select_related("member")
     if consultation is None:
         raise UserError(ErrorCode.NOT_FOUND, "No such consultation.", field)
@@ -408,14 +493,25 @@ async def cancel(*, principal: Principal, consultation_id: int, reason: str | No
     v.raise_if_any()
     now = clock.now()
     async with transaction() as conn:
-        changed = await Consultation.filter(id=consultation.id, status__in=ACTIVE).using_db(conn).update(
-            status=ConsultationStatus.CANCELLED, cancel_reason=reason_, cancelled_by_id=principal.account_id,
-            version=F("version") + 1, updated_at=now,
+        changed = (
+            await Consultation.filter(id=consultation.id, status__in=ACTIVE)
+            .using_db(conn)
+            .update(
+                status=ConsultationStatus.CANCELLED,
+                cancel_reason=reason_,
+                cancelled_by_id=principal.account_id,
+                version=F("version") + 1,
+                updated_at=now,
+            )
         )
         if not changed:
-            raise UserError(ErrorCode.INVALID_TRANSITION, "Only a requested or confirmed consultation is cancelled.", "id")
-        await ConsultationSlot.filter(id=consultation.slot_id, status=SlotStatus.BOOKED).using_db(conn).update(  # type: ignore[attr-defined]
-            status=SlotStatus.OPEN
+            raise UserError(
+                ErrorCode.INVALID_TRANSITION, "Only a requested or confirmed consultation is cancelled.", "id"
+            )
+        await (
+            ConsultationSlot.filter(id=consultation.slot_id, status=SlotStatus.BOOKED)  # type: ignore[attr-defined]
+            .using_db(conn)
+            .update(status=SlotStatus.OPEN)
         )
     await consultation.refresh_from_db()
     await _publish(consultation, UpdateKind.STATUS_CHANGED)
@@ -430,7 +526,9 @@ MEMBER_TRANSITIONS: dict[ConsultationStatus, tuple[tuple[ConsultationStatus, ...
 }
 
 
-async def set_status(*, principal: Principal, consultation_id: int, status: ConsultationStatus) -> Consultation:
+async def set_status(
+    *, principal: Principal, consultation_id: int, status: ConsultationStatus
+) -> Consultation:
     """The committee member confirms, completes, or marks a no-show."""
     _account(principal)
     consultation, is_member = await _party(principal, consultation_id)
@@ -444,14 +542,19 @@ async def set_status(*, principal: Principal, consultation_id: int, status: Cons
         status=status, version=F("version") + 1, updated_at=now
     )
     if not changed:
-        raise UserError(ErrorCode.INVALID_TRANSITION, f"A {consultation.status.value} consultation cannot become "
-                        f"{status.value}.", "id")
+        raise UserError(
+            ErrorCode.INVALID_TRANSITION,
+            f"A {consultation.status.value} consultation cannot become {status.value}.",
+            "id",
+        )
     await consultation.refresh_from_db()
     await _publish(consultation, UpdateKind.STATUS_CHANGED)
     return consultation
 
 
-def consultations_of(account_id: int, *, statuses: Sequence[ConsultationStatus] | None = None) -> QuerySet[Consultation]:
+def consultations_of(
+    account_id: int, *, statuses: Sequence[ConsultationStatus] | None = None
+) -> QuerySet[Consultation]:
     """The consultations an account takes part in, as resident or as committee member; latest first."""
     qs = Consultation.filter(Q(resident_id=account_id) | Q(member__account_id=account_id))
     if statuses:
@@ -461,7 +564,9 @@ def consultations_of(account_id: int, *, statuses: Sequence[ConsultationStatus] 
 
 def is_party(principal: Principal, consultation: Consultation, member_account_id: int) -> bool:
     return principal.account_id is not None and principal.account_id in (
-        consultation.resident_id, member_account_id)  # type: ignore[attr-defined]
+        consultation.resident_id,  # type: ignore[attr-defined]
+        member_account_id,
+    )
 
 
 async def member_account_ids(member_ids: list[int]) -> list[int | None]:
@@ -493,7 +598,11 @@ async def send_message(*, principal: Principal, consultation_id: int, body: str)
         message = await ConsultationMessage.create(
             consultation_id=consultation.id, author_id=author_id, body=body_, sent_at=now, using_db=conn
         )
-        await Consultation.filter(id=consultation.id).using_db(conn).update(version=F("version") + 1, updated_at=now)
+        await (
+            Consultation.filter(id=consultation.id)
+            .using_db(conn)
+            .update(version=F("version") + 1, updated_at=now)
+        )
     await consultation.refresh_from_db()
     await _publish(consultation, UpdateKind.MESSAGE, message_id=message.id)
     return message
@@ -559,20 +668,27 @@ async def follow(*, principal: Principal, consultation_id: int) -> AsyncIterator
             if item is None:
                 return
             if isinstance(item, events.Reconnected):
-                missed = await ConsultationMessage.filter(consultation_id=consultation.id, sent_at__gt=last).order_by(
-                    "sent_at", "id")
+                missed = await ConsultationMessage.filter(
+                    consultation_id=consultation.id, sent_at__gt=last
+                ).order_by("sent_at", "id")
                 current = await Consultation.get(id=consultation.id)
                 for message in missed:
-                    yield Followed(kind=UpdateKind.MESSAGE, at=message.sent_at, consultation=current, message=message)
+                    yield Followed(
+                        kind=UpdateKind.MESSAGE, at=message.sent_at, consultation=current, message=message
+                    )
                 last = clock.now()
                 yield Followed(kind=CURRENT, at=last, consultation=current)
                 continue
             event = CONSULTATION_UPDATES.decode(item)
-            row = await hub.load_once(("consultation", event.consultation_id, event.version),
-                                      lambda e=event: Consultation.get(id=e.consultation_id))
-            message = None
+            row = await hub.load_once(
+                ("consultation", event.consultation_id, event.version),
+                partial(Consultation.get, id=event.consultation_id),
+            )
+            new: ConsultationMessage | None = None
             if event.message_id is not None:
-                message = await hub.load_once(("consultation-message", event.message_id),
-                                              lambda e=event: ConsultationMessage.get(id=e.message_id))
+                new = await hub.load_once(
+                    ("consultation-message", event.message_id),
+                    partial(ConsultationMessage.get, id=event.message_id),
+                )
             last = max(last, event.at)
-            yield Followed(kind=event.kind, at=event.at, consultation=row, message=message)
+            yield Followed(kind=event.kind, at=event.at, consultation=row, message=new)

@@ -86,20 +86,40 @@ def _check_hours(v: Validator, periods: Sequence[OpeningPeriod]) -> list[dict[st
         field = f"openingHours.{i}"
         opens = parse_time(p.opens, allow_end_of_day=False)
         closes = parse_time(p.closes, allow_end_of_day=True)
-        ok = v.check(1 <= p.day_of_week <= 7, ErrorCode.OUT_OF_RANGE, "dayOfWeek is 1 (Monday) to 7 (Sunday).",
-                     f"{field}.dayOfWeek")
-        ok = v.check(opens is not None, ErrorCode.INVALID, "opens is a time 00:00 to 23:59.", f"{field}.opens") and ok
-        ok = v.check(closes is not None, ErrorCode.INVALID, "closes is a time 00:01 to 24:00.", f"{field}.closes") and ok
+        ok = v.check(
+            1 <= p.day_of_week <= 7,
+            ErrorCode.OUT_OF_RANGE,
+            "dayOfWeek is 1 (Monday) to 7 (Sunday).",
+            f"{field}.dayOfWeek",
+        )
+        ok = (
+            v.check(opens is not None, ErrorCode.INVALID, "opens is a time 00:00 to 23:59.", f"{field}.opens")
+            and ok
+        )
+        ok = (
+            v.check(
+                closes is not None, ErrorCode.INVALID, "closes is a time 00:01 to 24:00.", f"{field}.closes"
+            )
+            and ok
+        )
         if ok and opens is not None and closes is not None:
-            if v.check(opens != closes, ErrorCode.INVALID, "A period has a length: use 00:00 to 24:00 for all day.",
-                       f"{field}.closes"):
+            if v.check(
+                opens != closes,
+                ErrorCode.INVALID,
+                "A period has a length: use 00:00 to 24:00 for all day.",
+                f"{field}.closes",
+            ):
                 out.append(hours.Period(p.day_of_week, opens, closes).as_json())
     return out
 
 
 def _check_location(v: Validator, lat: float, lng: float) -> None:
-    v.check(-90 <= lat <= 90 and -180 <= lng <= 180, ErrorCode.OUT_OF_RANGE,
-            "A location has a latitude within ±90 and a longitude within ±180 degrees.", "location")
+    v.check(
+        -90 <= lat <= 90 and -180 <= lng <= 180,
+        ErrorCode.OUT_OF_RANGE,
+        "A location has a latitude within ±90 and a longitude within ±180 degrees.",
+        "location",
+    )
 
 
 async def _check_refs(community_id: int | None, managing_unit_id: int | None) -> None:
@@ -127,7 +147,9 @@ async def create_station(
 ) -> Station:
     probe = Station(community_id=community_id, managing_unit_id=managing_unit_id)
     if not manages(principal, probe):
-        raise Forbidden("Only an administrator, the community's admin or the managing unit's admin adds stations.")
+        raise Forbidden(
+            "Only an administrator, the community's admin or the managing unit's admin adds stations."
+        )
     v = Validator()
     name_ = v.text("name", name, max_length=128)
     address_ = v.text("address", address, max_length=255)
@@ -135,15 +157,31 @@ async def create_station(
     contact_phone_ = v.text("contactPhone", contact_phone, max_length=32, required=False)
     _check_location(v, lat, lng)
     tz = (timezone or DEFAULT_TIMEZONE).strip()
-    v.check(hours.zone(tz) is not None, ErrorCode.INVALID, "Not a known time zone (e.g. Asia/Shanghai).", "timezone")
+    v.check(
+        hours.zone(tz) is not None,
+        ErrorCode.INVALID,
+        "Not a known time zone (e.g. Asia/Shanghai).",
+        "timezone",
+    )
     periods = _check_hours(v, opening_hours)
     v.raise_if_any()
     await _check_refs(community_id, managing_unit_id)
     now = clock.now()
     station = await Station.create(
-        name=name_, address=address_, lat=lat, lng=lng, community_id=community_id, managing_unit_id=managing_unit_id,
-        contact_name=contact_name_, contact_phone=contact_phone_, services=services_column(services),
-        opening_hours=periods, timezone=tz, demonstration=demonstration, created_at=now, updated_at=now,
+        name=name_,
+        address=address_,
+        lat=lat,
+        lng=lng,
+        community_id=community_id,
+        managing_unit_id=managing_unit_id,
+        contact_name=contact_name_,
+        contact_phone=contact_phone_,
+        services=services_column(services),
+        opening_hours=periods,
+        timezone=tz,
+        demonstration=demonstration,
+        created_at=now,
+        updated_at=now,
     )
     log.info("station %s created", station.id)
     return station
@@ -189,7 +227,9 @@ async def update_station(
     if opening_hours is not None:
         changes["opening_hours"] = _check_hours(v, opening_hours)
     if timezone is not None:
-        v.check(hours.zone(timezone.strip()) is not None, ErrorCode.INVALID, "Not a known time zone.", "timezone")
+        v.check(
+            hours.zone(timezone.strip()) is not None, ErrorCode.INVALID, "Not a known time zone.", "timezone"
+        )
         changes["timezone"] = timezone.strip()
     if demonstration is not None:
         changes["demonstration"] = demonstration
@@ -254,8 +294,11 @@ async def find_stations(
     if near is not None:
         lat, lng = near
         if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-            raise UserError(ErrorCode.OUT_OF_RANGE, "A point has a latitude within ±90 and a longitude within ±180.",
-                            "near")
+            raise UserError(
+                ErrorCode.OUT_OF_RANGE,
+                "A point has a latitude within ±90 and a longitude within ±180.",
+                "near",
+            )
         min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, radius)
         qs = qs.filter(lat__gte=min_lat, lat__lte=max_lat, lng__gte=min_lng, lng__lte=max_lng)
     at = now or clock.now()
@@ -284,9 +327,13 @@ async def rewards_by_station(station_ids: list[int]) -> list[list[Reward]]:
     return [grouped.get(i, []) for i in station_ids]
 
 
-async def activities_by_station(station_ids: list[int], *, upcoming_after: datetime) -> list[list[StationActivity]]:
+async def activities_by_station(
+    station_ids: list[int], *, upcoming_after: datetime
+) -> list[list[StationActivity]]:
     grouped: dict[int, list[StationActivity]] = {}
-    rows = await StationActivity.filter(station_id__in=station_ids, ends_at__gt=upcoming_after).order_by("starts_at", "id")
+    rows = await StationActivity.filter(station_id__in=station_ids, ends_at__gt=upcoming_after).order_by(
+        "starts_at", "id"
+    )
     for activity in rows:
         grouped.setdefault(activity.station_id, []).append(activity)  # type: ignore[attr-defined]
     return [grouped.get(i, []) for i in station_ids]
@@ -305,17 +352,29 @@ async def _managed_station(principal: Principal, station_id: int) -> Station:
 
 
 async def create_reward(
-    *, principal: Principal, station_id: int, name: str, points_cost: int, stock: int, description: str | None = None
+    *,
+    principal: Principal,
+    station_id: int,
+    name: str,
+    points_cost: int,
+    stock: int,
+    description: str | None = None,
 ) -> Reward:
     station = await _managed_station(principal, station_id)
     v = Validator()
     name_ = v.text("name", name, max_length=128)
     description_ = v.text("description", description, max_length=2000, required=False)
-    v.check(1 <= points_cost <= 1_000_000, ErrorCode.OUT_OF_RANGE, "pointsCost is 1 to 1,000,000.", "pointsCost")
+    v.check(
+        1 <= points_cost <= 1_000_000, ErrorCode.OUT_OF_RANGE, "pointsCost is 1 to 1,000,000.", "pointsCost"
+    )
     v.check(0 <= stock <= 1_000_000, ErrorCode.OUT_OF_RANGE, "stock is 0 to 1,000,000.", "stock")
     v.raise_if_any()
     return await Reward.create(
-        station_id=station.id, name=name_, description=description_ or "", points_cost=points_cost, stock=stock,
+        station_id=station.id,
+        name=name_,
+        description=description_ or "",
+        points_cost=points_cost,
+        stock=stock,
         created_at=clock.now(),
     )
 
@@ -348,11 +407,15 @@ async def _by_key(account_id: int, key: str | None, reward_id: int) -> Redemptio
         return None
     existing = await Redemption.get_or_none(account_id=account_id, idempotency_key=key)
     if existing is not None and existing.reward_id != reward_id:  # type: ignore[attr-defined]
-        raise UserError(ErrorCode.CONFLICT, "This idempotency key was used for another reward.", "idempotencyKey")
+        raise UserError(
+            ErrorCode.CONFLICT, "This idempotency key was used for another reward.", "idempotencyKey"
+        )
     return existing
 
 
-async def redeem_reward(*, principal: Principal, reward_id: int, idempotency_key: str | None = None) -> Redeemed:
+async def redeem_reward(
+    *, principal: Principal, reward_id: int, idempotency_key: str | None = None
+) -> Redeemed:
     """Spend points on one unit of a reward; a retry with the same key returns the first redemption."""
     account_id = _account(principal)
     key = (idempotency_key or "").strip() or None
@@ -375,13 +438,21 @@ async def redeem_reward(*, principal: Principal, reward_id: int, idempotency_key
                 raise UserError(ErrorCode.OUT_OF_STOCK, "This reward is out of stock.", "rewardId")
             # the redemption first: a concurrent retry with the same key stops at its unique index
             redemption = await Redemption.create(
-                reward_id=reward.id, station_id=reward.station_id, account_id=account_id,  # type: ignore[attr-defined]
-                points_spent=reward.points_cost, code=_new_code(), idempotency_key=key, created_at=clock.now(),
+                reward_id=reward.id,
+                station_id=reward.station_id,  # type: ignore[attr-defined]
+                account_id=account_id,
+                points_spent=reward.points_cost,
+                code=_new_code(),
+                idempotency_key=key,
+                created_at=clock.now(),
                 using_db=conn,
             )
             entry = await points.apply(
-                account_id=account_id, delta=-reward.points_cost, reason=f"兑换 {reward.name}",
-                source=f"redemption:{redemption.id}", connection=conn,
+                account_id=account_id,
+                delta=-reward.points_cost,
+                reason=f"兑换 {reward.name}",
+                source=f"redemption:{redemption.id}",
+                connection=conn,
             )
     except IntegrityError:
         existing = await _by_key(account_id, key, reward_id)
@@ -428,7 +499,9 @@ async def create_activity(
 ) -> StationActivity:
     station = await _managed_station(principal, station_id)
     # kept in UTC: SQLite compares times as text
-    starts_at, ends_at = (t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC) for t in (starts_at, ends_at))
+    starts_at, ends_at = (
+        t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC) for t in (starts_at, ends_at)
+    )
     v = Validator()
     title_ = v.text("title", title, max_length=128)
     description_ = v.text("description", description, max_length=4000, required=False)
@@ -437,8 +510,13 @@ async def create_activity(
     v.check(1 <= capacity <= 100_000, ErrorCode.OUT_OF_RANGE, "capacity is 1 to 100,000.", "capacity")
     v.raise_if_any()
     return await StationActivity.create(
-        station_id=station.id, title=title_, description=description_ or "", starts_at=starts_at, ends_at=ends_at,
-        capacity=capacity, created_at=clock.now(),
+        station_id=station.id,
+        title=title_,
+        description=description_ or "",
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        created_at=clock.now(),
     )
 
 
@@ -469,7 +547,5 @@ async def sign_up_for_activity(*, principal: Principal, activity_id: int) -> Sta
 
 
 async def signed_up_activity_ids(account_id: int, activity_ids: list[int]) -> set[int]:
-    rows = await StationActivitySignup.filter(account_id=account_id, activity_id__in=activity_ids).values_list(
-        "activity_id", flat=True
-    )
-    return {int(r) for r in rows}
+    rows = await StationActivitySignup.filter(account_id=account_id, activity_id__in=activity_ids)
+    return {r.activity_id for r in rows}  # type: ignore[attr-defined]

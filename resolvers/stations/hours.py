@@ -26,11 +26,15 @@ class Period:
     closes: int  # minutes after local midnight, 1..1440; not after `opens` means the next day
 
     def as_json(self) -> dict[str, Any]:
-        return {"dayOfWeek": self.day_of_week, "opens": format_minutes(self.opens), "closes": format_minutes(self.closes)}
+        return {
+            "dayOfWeek": self.day_of_week,
+            "opens": format_minutes(self.opens),
+            "closes": format_minutes(self.closes),
+        }
 
 
 def parse_time(value: str, *, allow_end_of_day: bool) -> int | None:
-    """Minutes after midnight of a `HH:MM` string; `24:00` only where `allow_end_of_day`; None if malformed."""
+    """Minutes after midnight of `HH:MM` (`24:00` only if `allow_end_of_day`), None if malformed."""
     text = (value or "").strip()
     if len(text) != 5 or text[2] != ":" or not (text[:2] + text[3:]).isdigit():
         return None

@@ -64,25 +64,38 @@ query MyConsultations {
 
 
 async def committee_member(
-    factory, community: Community, *, name: str = "何显刚", expertise: str = "法律\n遗嘱", sector: str = "法律界",
+    factory,
+    community: Community,
+    *,
+    name: str = "何显刚",
+    expertise: str = "法律\n遗嘱",
+    sector: str = "法律界",
 ) -> tuple[CommitteeMember, Account]:
     account = await factory.account(Role.COMMITTEE_MEMBER, community, display_name=f"{name}委员")
-    member = await CommitteeMember.create(account=account, name=name, sector=sector, title="律师",
-                                          expertise=expertise, created_at=clock.now())
+    member = await CommitteeMember.create(
+        account=account, name=name, sector=sector, title="律师", expertise=expertise, created_at=clock.now()
+    )
     await CommitteeMemberCommunity.create(member=member, community=community)
     return member, account
 
 
 async def room(community: Community, name: str = "委员在身边活动室") -> Room:
-    return await Room.create(community=community, name=name, address="滨湖社区党群服务中心二楼", created_at=clock.now())
+    return await Room.create(
+        community=community, name=name, address="滨湖社区党群服务中心二楼", created_at=clock.now()
+    )
 
 
-async def slot(member: CommitteeMember, *, hours_from_now: float = 24, minutes: int = 60,
-               in_room: Room | None = None) -> ConsultationSlot:
+async def slot(
+    member: CommitteeMember, *, hours_from_now: float = 24, minutes: int = 60, in_room: Room | None = None
+) -> ConsultationSlot:
     starts = clock.now() + timedelta(hours=hours_from_now)
     return await ConsultationSlot.create(
-        member=member, starts_at=starts, ends_at=starts + timedelta(minutes=minutes),
-        mode=ConsultationMode.IN_PERSON if in_room else ConsultationMode.ONLINE, room=in_room, created_at=clock.now(),
+        member=member,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=minutes),
+        mode=ConsultationMode.IN_PERSON if in_room else ConsultationMode.ONLINE,
+        room=in_room,
+        created_at=clock.now(),
     )
 
 

@@ -29,17 +29,29 @@ async def test_booking_race_on_one_slot_leaves_exactly_one_booking(api, factory,
     assert await Consultation.filter(slot_id=s.id).count() == 1
     assert (await ConsultationSlot.get(id=s.id)).status is SlotStatus.BOOKED
     won = next(r["consultationBook"]["consultation"] for r in results if _outcome(r) == "ok")
-    assert won["status"] == "REQUESTED" and won["mode"] == "ONLINE" and won["committeeMember"]["name"] == "何显刚"
-    shown = await api.data(OPEN_SLOTS, {"committeeMemberId": gid("CommitteeMember", member.id),
-                                        "from": clock.now().isoformat(),
-                                        "to": (clock.now() + timedelta(days=7)).isoformat()})
+    assert (
+        won["status"] == "REQUESTED"
+        and won["mode"] == "ONLINE"
+        and won["committeeMember"]["name"] == "何显刚"
+    )
+    shown = await api.data(
+        OPEN_SLOTS,
+        {
+            "committeeMemberId": gid("CommitteeMember", member.id),
+            "from": clock.now().isoformat(),
+            "to": (clock.now() + timedelta(days=7)).isoformat(),
+        },
+    )
     assert shown["committeeMember"]["slots"] == []
 
 
 async def test_anonymous_cannot_book(api, factory, clock):
     member, _ = await committee_member(factory, await factory.community())
     s = await slot(member)
-    assert await api.error_code(BOOK, {"slotId": gid("ConsultationSlot", s.id), "topic": "x"}) == "UNAUTHENTICATED"
+    assert (
+        await api.error_code(BOOK, {"slotId": gid("ConsultationSlot", s.id), "topic": "x"})
+        == "UNAUTHENTICATED"
+    )
 
 
 async def test_idempotent_retry_returns_the_same_booking(api, factory, clock):
@@ -54,7 +66,7 @@ async def test_idempotent_retry_returns_the_same_booking(api, factory, clock):
     assert first["errors"] == [] and again["errors"] == []
     assert again["consultation"]["id"] == first["consultation"]["id"]
     # the same key for another slot is a conflict, not a second booking
-    clash = (await api.data(BOOK, {**variables, "slotId": gid("ConsultationSlot", other.id)}, as_=resident))
+    clash = await api.data(BOOK, {**variables, "slotId": gid("ConsultationSlot", other.id)}, as_=resident)
     assert _outcome(clash) == "CONFLICT"
     assert await Consultation.all().count() == 1
 
@@ -65,8 +77,12 @@ async def test_concurrent_retries_with_one_key_book_once(factory, clock):
     s = await slot(member)
     resident = await factory.account(Role.RESIDENT, binhu)
     principal = await principal_for_account(resident)
-    results = await asyncio.gather(*(
-        use_cases.book(principal=principal, slot_id=s.id, topic="咨询", idempotency_key="same") for _ in range(5)))
+    results = await asyncio.gather(
+        *(
+            use_cases.book(principal=principal, slot_id=s.id, topic="咨询", idempotency_key="same")
+            for _ in range(5)
+        )
+    )
     assert len({c.id for c in results}) == 1
     assert await Consultation.all().count() == 1
 
@@ -76,14 +92,22 @@ async def test_a_resident_holds_a_limited_number_of_upcoming_bookings(api, facto
     member, _ = await committee_member(factory, binhu)
     slots = [await slot(member, hours_from_now=24 * (i + 1)) for i in range(MAX_FUTURE_BOOKINGS + 1)]
     resident = await factory.account(Role.RESIDENT, binhu)
-    outcomes = [_outcome(await api.data(BOOK, {"slotId": gid("ConsultationSlot", s.id), "topic": "咨询"}, as_=resident))
-                for s in slots]
+    outcomes = [
+        _outcome(
+            await api.data(BOOK, {"slotId": gid("ConsultationSlot", s.id), "topic": "咨询"}, as_=resident)
+        )
+        for s in slots
+    ]
     assert outcomes == ["ok"] * MAX_FUTURE_BOOKINGS + ["LIMIT_REACHED"]
     # concurrently as well: the limit holds
     other = await factory.account(Role.RESIDENT, binhu)
     fresh = [await slot(member, hours_from_now=24 * 10 + i * 2) for i in range(MAX_FUTURE_BOOKINGS + 2)]
-    results = await asyncio.gather(*(
-        api.data(BOOK, {"slotId": gid("ConsultationSlot", s.id), "topic": "咨询"}, as_=other) for s in fresh))
+    results = await asyncio.gather(
+        *(
+            api.data(BOOK, {"slotId": gid("ConsultationSlot", s.id), "topic": "咨询"}, as_=other)
+            for s in fresh
+        )
+    )
     assert sorted(_outcome(r) for r in results) == ["LIMIT_REACHED"] * 2 + ["ok"] * MAX_FUTURE_BOOKINGS
 
 
@@ -94,11 +118,14 @@ async def test_cancel_by_either_side_frees_the_slot(api, factory, clock):
     resident = await factory.account(Role.RESIDENT, binhu)
     neighbour = await factory.account(Role.RESIDENT, binhu)
     stranger = await factory.account(Role.RESIDENT, binhu)
-    booking = (await api.data(BOOK, {"slotId": gid("ConsultationSlot", s.id), "topic": "咨询"},
-                              as_=resident))["consultationBook"]["consultation"]
+    booking = (
+        await api.data(BOOK, {"slotId": gid("ConsultationSlot", s.id), "topic": "咨询"}, as_=resident)
+    )["consultationBook"]["consultation"]
 
     assert await api.error_code(CANCEL, {"id": booking["id"]}, as_=stranger) == "FORBIDDEN"
-    data = (await api.data(CANCEL, {"id": booking["id"], "reason": "临时有事"}, as_=resident))["consultationCancel"]
+    data = (await api.data(CANCEL, {"id": booking["id"], "reason": "临时有事"}, as_=resident))[
+        "consultationCancel"
+    ]
     assert data == {"consultation": {"id": booking["id"], "status": "CANCELLED"}, "errors": []}
     row = await Consultation.get(slot_id=s.id)
     assert row.cancel_reason == "临时有事" and row.cancelled_by_id == resident.id
@@ -107,10 +134,11 @@ async def test_cancel_by_either_side_frees_the_slot(api, factory, clock):
     assert [e["code"] for e in twice["errors"]] == ["INVALID_TRANSITION"]
 
     # the freed slot is booked by a neighbour, and this time the committee member cancels
-    second = (await api.data(BOOK, {"slotId": gid("ConsultationSlot", s.id), "topic": "咨询"},
-                             as_=neighbour))["consultationBook"]
+    second = (
+        await api.data(BOOK, {"slotId": gid("ConsultationSlot", s.id), "topic": "咨询"}, as_=neighbour)
+    )["consultationBook"]
     assert second["errors"] == []
-    data = (await api.data(CANCEL, {"id": second["consultation"]["id"], "reason": "出差"}, as_=member_account))
+    data = await api.data(CANCEL, {"id": second["consultation"]["id"], "reason": "出差"}, as_=member_account)
     assert data["consultationCancel"]["consultation"]["status"] == "CANCELLED"
     assert (await ConsultationSlot.get(id=s.id)).status is SlotStatus.OPEN
 
@@ -120,17 +148,25 @@ async def test_the_committee_member_confirms_completes_and_marks_no_shows(api, f
     member, member_account = await committee_member(factory, binhu)
     first_slot, second_slot = await slot(member, hours_from_now=2), await slot(member, hours_from_now=4)
     resident = await factory.account(Role.RESIDENT, binhu)
-    one = (await api.data(BOOK, {"slotId": gid("ConsultationSlot", first_slot.id), "topic": "遗嘱"},
-                          as_=resident))["consultationBook"]["consultation"]["id"]
-    two = (await api.data(BOOK, {"slotId": gid("ConsultationSlot", second_slot.id), "topic": "家事"},
-                          as_=resident))["consultationBook"]["consultation"]["id"]
+    one = (
+        await api.data(
+            BOOK, {"slotId": gid("ConsultationSlot", first_slot.id), "topic": "遗嘱"}, as_=resident
+        )
+    )["consultationBook"]["consultation"]["id"]
+    two = (
+        await api.data(
+            BOOK, {"slotId": gid("ConsultationSlot", second_slot.id), "topic": "家事"}, as_=resident
+        )
+    )["consultationBook"]["consultation"]["id"]
     confirm = "mutation($id: ID!) { consultationConfirm(input: {id: $id}) { consultation { status } errors { code } } }"
     complete = "mutation($id: ID!) { consultationComplete(input: {id: $id}) { consultation { status } errors { code } } }"
     no_show = "mutation($id: ID!) { consultationMarkNoShow(input: {id: $id}) { consultation { status } errors { code } } }"
 
     assert await api.error_code(confirm, {"id": one}, as_=resident) == "FORBIDDEN"
     assert (await api.data(confirm, {"id": one}, as_=member_account))["consultationConfirm"] == {
-        "consultation": {"status": "CONFIRMED"}, "errors": []}
+        "consultation": {"status": "CONFIRMED"},
+        "errors": [],
+    }
     again = (await api.data(confirm, {"id": one}, as_=member_account))["consultationConfirm"]
     assert [e["code"] for e in again["errors"]] == ["INVALID_TRANSITION"]
     early = (await api.data(complete, {"id": one}, as_=member_account))["consultationComplete"]

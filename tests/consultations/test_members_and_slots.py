@@ -56,7 +56,11 @@ async def test_room_and_committee_member_created_by_the_community_admin(api, fac
     resident = await factory.account(Role.RESIDENT, binhu)
     lawyer = await factory.account(Role.RESIDENT, binhu, display_name="何显刚")
 
-    room_vars = {"communityId": gid("Community", binhu.id), "name": "委员在身边活动室", "address": "党群服务中心二楼"}
+    room_vars = {
+        "communityId": gid("Community", binhu.id),
+        "name": "委员在身边活动室",
+        "address": "党群服务中心二楼",
+    }
     assert await api.error_code(CREATE_ROOM, room_vars) == "UNAUTHENTICATED"
     assert await api.error_code(CREATE_ROOM, room_vars, as_=resident) == "FORBIDDEN"
     assert await api.error_code(CREATE_ROOM, room_vars, as_=other_admin) == "FORBIDDEN"
@@ -65,8 +69,15 @@ async def test_room_and_committee_member_created_by_the_community_admin(api, fac
     again = (await api.data(CREATE_ROOM, room_vars, as_=admin))["roomCreate"]
     assert [e["code"] for e in again["errors"]] == ["DUPLICATE"]
 
-    member_vars = {"accountId": gid("Account", lawyer.id), "name": "何显刚", "sector": "法律界", "title": "律师",
-                   "expertise": ["法律", "遗嘱"], "bio": "专业律师", "communityIds": [gid("Community", binhu.id)]}
+    member_vars = {
+        "accountId": gid("Account", lawyer.id),
+        "name": "何显刚",
+        "sector": "法律界",
+        "title": "律师",
+        "expertise": ["法律", "遗嘱"],
+        "bio": "专业律师",
+        "communityIds": [gid("Community", binhu.id)],
+    }
     assert await api.error_code(CREATE_MEMBER, member_vars, as_=resident) == "FORBIDDEN"
     assert await api.error_code(CREATE_MEMBER, member_vars, as_=other_admin) == "FORBIDDEN"
     data = (await api.data(CREATE_MEMBER, member_vars, as_=admin))["committeeMemberCreate"]
@@ -75,8 +86,13 @@ async def test_room_and_committee_member_created_by_the_community_admin(api, fac
     assert ("COMMITTEE_MEMBER", binhu.id) in await grants_of(lawyer)
     twice = (await api.data(CREATE_MEMBER, member_vars, as_=admin))["committeeMemberCreate"]
     assert [e["code"] for e in twice["errors"]] == ["DUPLICATE"]
-    bad = (await api.data(CREATE_MEMBER, {**member_vars, "name": " ", "expertise": []}, as_=admin))["committeeMemberCreate"]
-    assert {(e["field"], e["code"]) for e in bad["errors"]} == {("name", "REQUIRED"), ("expertise", "REQUIRED")}
+    bad = (await api.data(CREATE_MEMBER, {**member_vars, "name": " ", "expertise": []}, as_=admin))[
+        "committeeMemberCreate"
+    ]
+    assert {(e["field"], e["code"]) for e in bad["errors"]} == {
+        ("name", "REQUIRED"),
+        ("expertise", "REQUIRED"),
+    }
 
 
 async def test_publishing_slots_refuses_overlaps_and_a_room_used_twice(api, factory, clock):
@@ -87,8 +103,10 @@ async def test_publishing_slots_refuses_overlaps_and_a_room_used_twice(api, fact
     resident = await factory.account(Role.RESIDENT, binhu)
     admin = await factory.account(Role.COMMUNITY_ADMIN, binhu)
 
-    slots = [{"startsAt": _at(24), "endsAt": _at(25), "mode": "IN_PERSON", "roomId": gid("Room", hall.id)},
-             {"startsAt": _at(26), "endsAt": _at(27), "mode": "ONLINE"}]
+    slots = [
+        {"startsAt": _at(24), "endsAt": _at(25), "mode": "IN_PERSON", "roomId": gid("Room", hall.id)},
+        {"startsAt": _at(26), "endsAt": _at(27), "mode": "ONLINE"},
+    ]
     variables = {"committeeMemberId": gid("CommitteeMember", member.id), "slots": slots}
     assert await api.error_code(PUBLISH, variables) == "UNAUTHENTICATED"
     assert await api.error_code(PUBLISH, variables, as_=resident) == "FORBIDDEN"
@@ -98,24 +116,44 @@ async def test_publishing_slots_refuses_overlaps_and_a_room_used_twice(api, fact
 
     # the member's own overlap, and one inside the request
     overlapping = [{"startsAt": _at(24.5), "endsAt": _at(25.5), "mode": "ONLINE"}]
-    data = (await api.data(PUBLISH, {**variables, "slots": overlapping}, as_=account))["consultationSlotsCreate"]
+    data = (await api.data(PUBLISH, {**variables, "slots": overlapping}, as_=account))[
+        "consultationSlotsCreate"
+    ]
     assert [(e["field"], e["code"]) for e in data["errors"]] == [("slots.0.startsAt", "CONFLICT")]
-    pair = [{"startsAt": _at(30), "endsAt": _at(31), "mode": "ONLINE"},
-            {"startsAt": _at(30.5), "endsAt": _at(31.5), "mode": "ONLINE"}]
+    pair = [
+        {"startsAt": _at(30), "endsAt": _at(31), "mode": "ONLINE"},
+        {"startsAt": _at(30.5), "endsAt": _at(31.5), "mode": "ONLINE"},
+    ]
     data = (await api.data(PUBLISH, {**variables, "slots": pair}, as_=account))["consultationSlotsCreate"]
     assert [(e["field"], e["code"]) for e in data["errors"]] == [("slots.1.startsAt", "CONFLICT")]
     # another member cannot have the room at the same time; the community admin publishes for them
-    same_room = [{"startsAt": _at(24.5), "endsAt": _at(25.5), "mode": "IN_PERSON", "roomId": gid("Room", hall.id)}]
-    data = (await api.data(PUBLISH, {"committeeMemberId": gid("CommitteeMember", teacher.id), "slots": same_room},
-                           as_=admin))["consultationSlotsCreate"]
+    same_room = [
+        {"startsAt": _at(24.5), "endsAt": _at(25.5), "mode": "IN_PERSON", "roomId": gid("Room", hall.id)}
+    ]
+    data = (
+        await api.data(
+            PUBLISH, {"committeeMemberId": gid("CommitteeMember", teacher.id), "slots": same_room}, as_=admin
+        )
+    )["consultationSlotsCreate"]
     assert [(e["field"], e["code"]) for e in data["errors"]] == [("slots.0.roomId", "ALREADY_TAKEN")]
     # face to face needs a room; the past is refused
-    data = (await api.data(PUBLISH, {**variables, "slots": [
-        {"startsAt": _at(40), "endsAt": _at(41), "mode": "IN_PERSON"},
-        {"startsAt": _at(-2), "endsAt": _at(-1), "mode": "ONLINE"},
-    ]}, as_=account))["consultationSlotsCreate"]
-    assert {(e["field"], e["code"]) for e in data["errors"]} == {("slots.0.roomId", "REQUIRED"),
-                                                                  ("slots.1.startsAt", "INVALID")}
+    data = (
+        await api.data(
+            PUBLISH,
+            {
+                **variables,
+                "slots": [
+                    {"startsAt": _at(40), "endsAt": _at(41), "mode": "IN_PERSON"},
+                    {"startsAt": _at(-2), "endsAt": _at(-1), "mode": "ONLINE"},
+                ],
+            },
+            as_=account,
+        )
+    )["consultationSlotsCreate"]
+    assert {(e["field"], e["code"]) for e in data["errors"]} == {
+        ("slots.0.roomId", "REQUIRED"),
+        ("slots.1.startsAt", "INVALID"),
+    }
     assert await ConsultationSlot.all().count() == 2
 
 
@@ -126,11 +164,17 @@ async def test_withdrawn_slot_disappears_and_only_the_member_withdraws(api, fact
     resident = await factory.account(Role.RESIDENT, binhu)
     withdraw = "mutation($id: ID!) { consultationSlotWithdraw(input: {slotId: $id}) { slot { id available } errors { code } } }"
     assert await api.error_code(withdraw, {"id": gid("ConsultationSlot", s.id)}, as_=resident) == "FORBIDDEN"
-    data = (await api.data(withdraw, {"id": gid("ConsultationSlot", s.id)}, as_=account))["consultationSlotWithdraw"]
+    data = (await api.data(withdraw, {"id": gid("ConsultationSlot", s.id)}, as_=account))[
+        "consultationSlotWithdraw"
+    ]
     assert data["errors"] == [] and data["slot"]["available"] is False
     assert (await ConsultationSlot.get(id=s.id)).status is SlotStatus.WITHDRAWN
-    shown = (await api.data(OPEN_SLOTS, {"committeeMemberId": gid("CommitteeMember", member.id),
-                                         "from": _at(0), "to": _at(48)}))["committeeMember"]["slots"]
+    shown = (
+        await api.data(
+            OPEN_SLOTS,
+            {"committeeMemberId": gid("CommitteeMember", member.id), "from": _at(0), "to": _at(48)},
+        )
+    )["committeeMember"]["slots"]
     assert shown == []
 
 
@@ -138,7 +182,9 @@ async def test_profiles_and_open_slots_are_public(api, factory, clock):
     binhu = await factory.community()
     elsewhere = await factory.community()
     lawyer, _ = await committee_member(factory, binhu)
-    teacher, _ = await committee_member(factory, binhu, name="彭琼", expertise="教育\n儿童心理", sector="教育界")
+    teacher, _ = await committee_member(
+        factory, binhu, name="彭琼", expertise="教育\n儿童心理", sector="教育界"
+    )
     await committee_member(factory, elsewhere, name="外地委员", expertise="法律")
     hall = await room(binhu)
     in_room = await slot(lawyer, hours_from_now=24, in_room=hall)
@@ -148,29 +194,46 @@ async def test_profiles_and_open_slots_are_public(api, factory, clock):
     booked.status = SlotStatus.BOOKED
     await booked.save()
 
-    found = (await api.data(FIND, {"communityId": gid("Community", binhu.id), "expertise": "法律"}))["committeeMembers"]
+    found = (await api.data(FIND, {"communityId": gid("Community", binhu.id), "expertise": "法律"}))[
+        "committeeMembers"
+    ]
     assert [e["node"]["name"] for e in found["edges"]] == ["何显刚"]
     found = (await api.data(FIND, {"communityId": gid("Community", binhu.id)}))["committeeMembers"]
     assert [e["node"]["name"] for e in found["edges"]] == ["何显刚", "彭琼"]
     portal = (await api.data(PORTAL))["committeeMembers"]
     assert len(portal["edges"]) == 3
 
-    data = (await api.data(OPEN_SLOTS, {"committeeMemberId": gid("CommitteeMember", lawyer.id),
-                                        "from": _at(0), "to": _at(24 * 7)}))["committeeMember"]
-    assert [s["id"] for s in data["slots"]] == [gid("ConsultationSlot", in_room.id), gid("ConsultationSlot", online.id)]
+    data = (
+        await api.data(
+            OPEN_SLOTS,
+            {"committeeMemberId": gid("CommitteeMember", lawyer.id), "from": _at(0), "to": _at(24 * 7)},
+        )
+    )["committeeMember"]
+    assert [s["id"] for s in data["slots"]] == [
+        gid("ConsultationSlot", in_room.id),
+        gid("ConsultationSlot", online.id),
+    ]
     assert data["slots"][0]["room"]["name"] == "委员在身边活动室" and data["slots"][1]["room"] is None
     assert all(s["available"] for s in data["slots"])
-    body = await api.post(OPEN_SLOTS, {"committeeMemberId": gid("CommitteeMember", lawyer.id),
-                                       "from": _at(0), "to": _at(24 * 365)})
+    body = await api.post(
+        OPEN_SLOTS,
+        {"committeeMemberId": gid("CommitteeMember", lawyer.id), "from": _at(0), "to": _at(24 * 365)},
+    )
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert teacher.id
 
 
 async def test_committee_member_is_a_federation_entity(api, factory, clock):
     member, _ = await committee_member(factory, await factory.community())
-    query = "query($r: [_Any!]!) { _entities(representations: $r) { ... on CommitteeMember { id name sector } } }"
-    data = await api.data(query, {"r": [{"__typename": "CommitteeMember", "id": gid("CommitteeMember", member.id)}]})
-    assert data["_entities"] == [{"id": gid("CommitteeMember", member.id), "name": "何显刚", "sector": "法律界"}]
+    query = (
+        "query($r: [_Any!]!) { _entities(representations: $r) { ... on CommitteeMember { id name sector } } }"
+    )
+    data = await api.data(
+        query, {"r": [{"__typename": "CommitteeMember", "id": gid("CommitteeMember", member.id)}]}
+    )
+    assert data["_entities"] == [
+        {"id": gid("CommitteeMember", member.id), "name": "何显刚", "sector": "法律界"}
+    ]
     assert await CommitteeMember.all().count() == 1
 
 
@@ -179,17 +242,31 @@ async def test_times_sent_with_a_local_offset_are_the_same_instants(api, factory
     binhu = await factory.community()
     member, account = await committee_member(factory, binhu)
     # the clock is 2026-07-01 01:00 UTC = 09:00 in 襄阳; publish 19:00-20:00 local tomorrow
-    slots = [{"startsAt": "2026-07-02T19:00:00+08:00", "endsAt": "2026-07-02T20:00:00+08:00", "mode": "ONLINE"}]
-    data = (await api.data(PUBLISH, {"committeeMemberId": gid("CommitteeMember", member.id), "slots": slots},
-                           as_=account))["consultationSlotsCreate"]
+    slots = [
+        {"startsAt": "2026-07-02T19:00:00+08:00", "endsAt": "2026-07-02T20:00:00+08:00", "mode": "ONLINE"}
+    ]
+    data = (
+        await api.data(
+            PUBLISH, {"committeeMemberId": gid("CommitteeMember", member.id), "slots": slots}, as_=account
+        )
+    )["consultationSlotsCreate"]
     assert data["errors"] == []
     assert data["slots"][0]["startsAt"].startswith("2026-07-02T11:00:00")
-    clash = [{"startsAt": "2026-07-02T11:30:00+00:00", "endsAt": "2026-07-02T12:30:00+00:00", "mode": "ONLINE"}]
-    data = (await api.data(PUBLISH, {"committeeMemberId": gid("CommitteeMember", member.id), "slots": clash},
-                           as_=account))["consultationSlotsCreate"]
+    clash = [
+        {"startsAt": "2026-07-02T11:30:00+00:00", "endsAt": "2026-07-02T12:30:00+00:00", "mode": "ONLINE"}
+    ]
+    data = (
+        await api.data(
+            PUBLISH, {"committeeMemberId": gid("CommitteeMember", member.id), "slots": clash}, as_=account
+        )
+    )["consultationSlotsCreate"]
     assert [e["code"] for e in data["errors"]] == ["CONFLICT"]
     window = {"committeeMemberId": gid("CommitteeMember", member.id)}
-    shown = await api.data(OPEN_SLOTS, {**window, "from": "2026-07-02T18:00:00+08:00", "to": "2026-07-02T19:30:00+08:00"})
+    shown = await api.data(
+        OPEN_SLOTS, {**window, "from": "2026-07-02T18:00:00+08:00", "to": "2026-07-02T19:30:00+08:00"}
+    )
     assert len(shown["committeeMember"]["slots"]) == 1
-    shown = await api.data(OPEN_SLOTS, {**window, "from": "2026-07-02T19:30:00+08:00", "to": "2026-07-03T00:00:00+08:00"})
+    shown = await api.data(
+        OPEN_SLOTS, {**window, "from": "2026-07-02T19:30:00+08:00", "to": "2026-07-03T00:00:00+08:00"}
+    )
     assert shown["committeeMember"]["slots"] == []

@@ -27,8 +27,9 @@ async def _booked(api, factory, *, hours_from_now: float = 24):
     member, member_account = await committee_member(factory, binhu)
     s = await slot(member, hours_from_now=hours_from_now)
     resident = await factory.account(Role.RESIDENT, binhu, display_name="王爱华")
-    booking = (await api.data(BOOK, {"slotId": gid("ConsultationSlot", s.id), "topic": "修改遗嘱"},
-                              as_=resident))["consultationBook"]["consultation"]
+    booking = (
+        await api.data(BOOK, {"slotId": gid("ConsultationSlot", s.id), "topic": "修改遗嘱"}, as_=resident)
+    )["consultationBook"]["consultation"]
     return booking["id"], resident, member_account
 
 
@@ -37,22 +38,32 @@ async def test_messages_are_pushed_live_and_refused_to_strangers(api, factory, c
     stranger = await factory.account(Role.RESIDENT)
 
     async with api.websocket() as ws:
-        sub = await subscribe(ws, UPDATES, {"consultationId": consultation_id}, token=await factory.token(resident))
+        sub = await subscribe(
+            ws, UPDATES, {"consultationId": consultation_id}, token=await factory.token(resident)
+        )
         current = (await sub.next())["consultationUpdates"]
         assert current["kind"] == "CURRENT" and current["consultation"]["status"] == "REQUESTED"
 
-        sent = (await api.data(SEND, {"consultationId": consultation_id, "body": "何律师您好"}, as_=member_account))
+        sent = await api.data(
+            SEND, {"consultationId": consultation_id, "body": "何律师您好"}, as_=member_account
+        )
         assert sent["consultationMessageSend"]["errors"] == []
         pushed = (await sub.next())["consultationUpdates"]
         assert pushed["kind"] == "MESSAGE"
-        assert pushed["message"]["body"] == "何律师您好" and pushed["message"]["author"]["displayName"] == "何显刚委员"
+        assert (
+            pushed["message"]["body"] == "何律师您好"
+            and pushed["message"]["author"]["displayName"] == "何显刚委员"
+        )
 
         await api.data(CANCEL, {"id": consultation_id, "reason": "已解决"}, as_=resident)
         changed = (await sub.next())["consultationUpdates"]
         assert changed["kind"] == "STATUS_CHANGED" and changed["consultation"]["status"] == "CANCELLED"
 
-    assert await api.error_code(SEND, {"consultationId": consultation_id, "body": "我也想问"}, as_=stranger) == "FORBIDDEN"
-    closed = (await api.data(SEND, {"consultationId": consultation_id, "body": "还在吗"}, as_=resident))
+    assert (
+        await api.error_code(SEND, {"consultationId": consultation_id, "body": "我也想问"}, as_=stranger)
+        == "FORBIDDEN"
+    )
+    closed = await api.data(SEND, {"consultationId": consultation_id, "body": "还在吗"}, as_=resident)
     assert [e["code"] for e in closed["consultationMessageSend"]["errors"]] == ["NOT_ALLOWED"]
     assert await ConsultationMessage.all().count() == 1
 
@@ -61,10 +72,20 @@ async def test_strangers_cannot_follow_a_consultation(api, factory, clock):
     consultation_id, _, _ = await _booked(api, factory)
     stranger = await factory.account(Role.RESIDENT)
     async with api.websocket() as ws:
-        await ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {await factory.token(stranger)}"}})
+        await ws.send_json(
+            {
+                "type": "connection_init",
+                "payload": {"authorization": f"Bearer {await factory.token(stranger)}"},
+            }
+        )
         assert (await asyncio.wait_for(ws.receive_json(), 10))["type"] == "connection_ack"
-        await ws.send_json({"type": "subscribe", "id": "1",
-                            "payload": {"query": UPDATES, "variables": {"consultationId": consultation_id}}})
+        await ws.send_json(
+            {
+                "type": "subscribe",
+                "id": "1",
+                "payload": {"query": UPDATES, "variables": {"consultationId": consultation_id}},
+            }
+        )
         message = await asyncio.wait_for(ws.receive_json(), 10)
         errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
         assert errors[0]["extensions"]["code"] == "FORBIDDEN"
@@ -77,8 +98,11 @@ async def test_my_consultations_with_messages_cost_a_fixed_number_of_statements(
 
     async def book_and_talk(hours: int) -> None:
         s = await slot(member, hours_from_now=hours)
-        booking = (await api.data(BOOK, {"slotId": gid("ConsultationSlot", s.id), "topic": f"问题{hours}"},
-                                  as_=resident))["consultationBook"]["consultation"]
+        booking = (
+            await api.data(
+                BOOK, {"slotId": gid("ConsultationSlot", s.id), "topic": f"问题{hours}"}, as_=resident
+            )
+        )["consultationBook"]["consultation"]
         for who, body in ((resident, "您好"), (member_account, "请讲")):
             await api.data(SEND, {"consultationId": booking["id"], "body": body}, as_=who)
 
@@ -106,10 +130,12 @@ async def test_my_consultations_with_messages_cost_a_fixed_number_of_statements(
 
 
 async def test_reminder_timer_marks_bookings_about_to_start_once_and_pushes_it(api, factory, clock):
-    consultation_id, resident, member_account = await _booked(api, factory, hours_from_now=2)
+    consultation_id, _, member_account = await _booked(api, factory, hours_from_now=2)
     assert await run_timers(now=clock.now()) == 0
     async with api.websocket() as ws:
-        sub = await subscribe(ws, UPDATES, {"consultationId": consultation_id}, token=await factory.token(member_account))
+        sub = await subscribe(
+            ws, UPDATES, {"consultationId": consultation_id}, token=await factory.token(member_account)
+        )
         assert (await sub.next())["consultationUpdates"]["kind"] == "CURRENT"
         clock.advance(timedelta(hours=1, minutes=40))
         assert await run_timers(now=clock.now()) == 1

@@ -19,15 +19,27 @@ async def give_points(account: Account, amount: int) -> None:
 
 
 async def station(
-    name: str = "驿站", lat: float = 30.5446, lng: float = 114.3015, hours: list[dict[str, Any]] | None = None,
-    services: tuple[StationService, ...] = (StationService.REST_CHARGING,), timezone: str = "Asia/Shanghai",
+    name: str = "驿站",
+    lat: float = 30.5446,
+    lng: float = 114.3015,
+    hours: list[dict[str, Any]] | None = None,
+    services: tuple[StationService, ...] = (StationService.REST_CHARGING,),
+    timezone: str = "Asia/Shanghai",
     **extra: Any,
 ) -> Station:
     now = clock.now()
     column = "," + ",".join(s.value for s in services) + ","
     return await Station.create(
-        name=name, address=f"{name}的地址", lat=lat, lng=lng, services=column,
-        opening_hours=ALL_WEEK if hours is None else hours, timezone=timezone, created_at=now, updated_at=now, **extra,
+        name=name,
+        address=f"{name}的地址",
+        lat=lat,
+        lng=lng,
+        services=column,
+        opening_hours=ALL_WEEK if hours is None else hours,
+        timezone=timezone,
+        created_at=now,
+        updated_at=now,
+        **extra,
     )
 
 

@@ -24,27 +24,43 @@ async def test_activity_sign_up_never_exceeds_capacity(api, factory, clock):
     manager = await factory.account(Role.COMMUNITY_ADMIN, community)
     riders = [await factory.account(Role.RESIDENT, community) for _ in range(5)]
     starts = clock.now() + timedelta(days=3)
-    variables = {"stationId": encode_id("Station", s.id), "title": "新就业群体集体生日会", "capacity": 2,
-                 "startsAt": starts.isoformat(), "endsAt": (starts + timedelta(hours=3)).isoformat()}
+    variables = {
+        "stationId": encode_id("Station", s.id),
+        "title": "新就业群体集体生日会",
+        "capacity": 2,
+        "startsAt": starts.isoformat(),
+        "endsAt": (starts + timedelta(hours=3)).isoformat(),
+    }
     assert await api.error_code(CREATE, variables, as_=riders[0]) == "FORBIDDEN"
     created = (await api.data(CREATE, variables, as_=manager))["stationActivityCreate"]
     assert created["errors"] == [] and created["activity"]["remaining"] == 2
     activity_id = created["activity"]["id"]
 
     results = await asyncio.gather(*(api.data(SIGN_UP, {"id": activity_id}, as_=r) for r in riders))
-    outcomes = sorted(r["stationActivitySignUp"]["errors"][0]["code"] if r["stationActivitySignUp"]["errors"] else "ok"
-                      for r in results)
+    outcomes = sorted(
+        r["stationActivitySignUp"]["errors"][0]["code"] if r["stationActivitySignUp"]["errors"] else "ok"
+        for r in results
+    )
     assert outcomes == ["CAPACITY_REACHED"] * 3 + ["ok"] * 2
     row = await StationActivity.get(title="新就业群体集体生日会")
     assert row.signed_up == 2 and await StationActivitySignup.filter(activity_id=row.id).count() == 2
 
-    winner = next(r for r, res in zip(riders, results, strict=True) if not res["stationActivitySignUp"]["errors"])
+    winner = next(
+        r for r, res in zip(riders, results, strict=True) if not res["stationActivitySignUp"]["errors"]
+    )
     again = (await api.data(SIGN_UP, {"id": activity_id}, as_=winner))["stationActivitySignUp"]
     assert [e["code"] for e in again["errors"]] == ["ALREADY_DONE"]
 
     public = (await api.data(LIST, {"id": encode_id("Station", s.id)}))["station"]["activities"]
-    assert public == [{"title": "新就业群体集体生日会", "capacity": 2, "signedUp": 2, "remaining": 0,
-                       "viewerSignedUp": False}]
+    assert public == [
+        {
+            "title": "新就业群体集体生日会",
+            "capacity": 2,
+            "signedUp": 2,
+            "remaining": 0,
+            "viewerSignedUp": False,
+        }
+    ]
     mine = (await api.data(LIST, {"id": encode_id("Station", s.id)}, as_=winner))["station"]["activities"]
     assert mine[0]["viewerSignedUp"] is True
 

@@ -19,7 +19,11 @@ async def test_demo_data_is_idempotent_and_usable_without_logging_in(api, settin
     await seed_demo(settings)
     counts = (await Station.all().count(), await Reward.all().count(), await ConsultationSlot.all().count())
     await seed_demo(settings)
-    assert (await Station.all().count(), await Reward.all().count(), await ConsultationSlot.all().count()) == counts
+    assert (
+        await Station.all().count(),
+        await Reward.all().count(),
+        await ConsultationSlot.all().count(),
+    ) == counts
     assert await CommitteeMember.all().count() == 3
 
     nearby = await api.data(STATIONS_NEARBY, {"near": {"lat": 30.5446, "lng": 114.3015}, "radiusM": 3000})
@@ -30,9 +34,17 @@ async def test_demo_data_is_idempotent_and_usable_without_logging_in(api, settin
     from api.models.places import Community
 
     binhu = await Community.get(code="BHSQ")
-    members = (await api.data(FIND, {"communityId": encode_id("Community", binhu.id)}))["committeeMembers"]["edges"]
+    members = (await api.data(FIND, {"communityId": encode_id("Community", binhu.id)}))["committeeMembers"][
+        "edges"
+    ]
     assert {m["node"]["name"] for m in members} == {"周委员", "何显刚", "彭琼"}
     lawyer = next(m["node"] for m in members if m["node"]["name"] == "何显刚")
-    slots = await api.data(OPEN_SLOTS, {"committeeMemberId": lawyer["id"], "from": clock.now().isoformat(),
-                                        "to": (clock.now() + timedelta(days=15)).isoformat()})
+    slots = await api.data(
+        OPEN_SLOTS,
+        {
+            "committeeMemberId": lawyer["id"],
+            "from": clock.now().isoformat(),
+            "to": (clock.now() + timedelta(days=15)).isoformat(),
+        },
+    )
     assert len(slots["committeeMember"]["slots"]) == 4

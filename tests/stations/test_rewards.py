@@ -40,11 +40,21 @@ async def test_create_reward_by_station_managers_and_list_it_without_logging_in(
     s = await station(community=community)
     manager = await factory.account(Role.COMMUNITY_ADMIN, community)
     rider = await factory.account(Role.RESIDENT, community)
-    variables = {"stationId": encode_id("Station", s.id), "name": "黄鹤楼公园门票", "pointsCost": 500, "stock": 50}
+    variables = {
+        "stationId": encode_id("Station", s.id),
+        "name": "黄鹤楼公园门票",
+        "pointsCost": 500,
+        "stock": 50,
+    }
     assert await api.error_code(CREATE_REWARD, variables, as_=rider) == "FORBIDDEN"
     assert await api.error_code(CREATE_REWARD, variables) == "UNAUTHENTICATED"
-    bad = (await api.data(CREATE_REWARD, {**variables, "pointsCost": 0, "stock": -1}, as_=manager))["rewardCreate"]
-    assert {(e["field"], e["code"]) for e in bad["errors"]} == {("pointsCost", "OUT_OF_RANGE"), ("stock", "OUT_OF_RANGE")}
+    bad = (await api.data(CREATE_REWARD, {**variables, "pointsCost": 0, "stock": -1}, as_=manager))[
+        "rewardCreate"
+    ]
+    assert {(e["field"], e["code"]) for e in bad["errors"]} == {
+        ("pointsCost", "OUT_OF_RANGE"),
+        ("stock", "OUT_OF_RANGE"),
+    }
     data = (await api.data(CREATE_REWARD, variables, as_=manager))["rewardCreate"]
     assert data["errors"] == [] and data["reward"]["stock"] == 50
 
@@ -91,7 +101,8 @@ async def test_redeem_spends_points_and_gives_a_code_the_station_checks_off_once
 
     mine = "query { me { redemptions(first: 5) { totalCount edges { node { code status } } } } }"
     assert (await api.data(mine, as_=rider))["me"]["redemptions"]["edges"] == [
-        {"node": {"code": code, "status": "COLLECTED"}}]
+        {"node": {"code": code, "status": "COLLECTED"}}
+    ]
 
 
 async def test_out_of_stock_is_a_typed_error(api, factory, clock):
@@ -112,7 +123,9 @@ async def test_redemption_race_never_oversells(api, factory, clock):
         await give_points(rider, 100)
     variables = {"rewardId": encode_id("Reward", ticket.id)}
     results = await asyncio.gather(*(api.data(REDEEM, variables, as_=r) for r in riders))
-    outcomes = sorted("ok" if not r["rewardRedeem"]["errors"] else r["rewardRedeem"]["errors"][0]["code"] for r in results)
+    outcomes = sorted(
+        "ok" if not r["rewardRedeem"]["errors"] else r["rewardRedeem"]["errors"][0]["code"] for r in results
+    )
     assert outcomes == ["OUT_OF_STOCK"] * 5 + ["ok"] * 3
     assert (await Reward.get(id=ticket.id)).stock == 0
     assert await Redemption.filter(reward_id=ticket.id).count() == 3
@@ -125,9 +138,12 @@ async def test_redemption_race_by_one_account_never_overdraws(api, factory, cloc
     rider = await factory.account()
     await give_points(rider, 250)
     variables = {"rewardId": encode_id("Reward", ticket.id)}
-    results = await asyncio.gather(*(
-        api.data(REDEEM, {**variables, "idempotencyKey": f"k{i}"}, as_=rider) for i in range(5)))
-    outcomes = sorted("ok" if not r["rewardRedeem"]["errors"] else r["rewardRedeem"]["errors"][0]["code"] for r in results)
+    results = await asyncio.gather(
+        *(api.data(REDEEM, {**variables, "idempotencyKey": f"k{i}"}, as_=rider) for i in range(5))
+    )
+    outcomes = sorted(
+        "ok" if not r["rewardRedeem"]["errors"] else r["rewardRedeem"]["errors"][0]["code"] for r in results
+    )
     assert outcomes == ["INSUFFICIENT_POINTS"] * 3 + ["ok"] * 2
     assert await points.balance(rider.id) == 50
     assert (await Reward.get(id=ticket.id)).stock == 8
@@ -141,8 +157,12 @@ async def test_concurrent_retries_with_one_key_redeem_once(factory, clock):
     rider = await factory.account()
     await give_points(rider, 1000)
     principal = await principal_for_account(rider)
-    results = await asyncio.gather(*(
-        use_cases.redeem_reward(principal=principal, reward_id=ticket.id, idempotency_key="same") for _ in range(5)))
+    results = await asyncio.gather(
+        *(
+            use_cases.redeem_reward(principal=principal, reward_id=ticket.id, idempotency_key="same")
+            for _ in range(5)
+        )
+    )
     assert len({r.redemption.id for r in results}) == 1
     assert await Redemption.filter(account_id=rider.id).count() == 1
     assert await points.balance(rider.id) == 900

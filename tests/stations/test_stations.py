@@ -44,8 +44,12 @@ HUANGHELOU = {"lat": 30.5446, "lng": 114.3015}
 
 def _input(community=None, **over):
     base = {
-        "name": "机安社区江城蜂巢", "address": "武昌区黄鹤楼街道机安社区", "location": HUANGHELOU,
-        "services": ["REST_CHARGING", "WATER_MEALS"], "contactName": "郭站长", "contactPhone": "02788886666",
+        "name": "机安社区江城蜂巢",
+        "address": "武昌区黄鹤楼街道机安社区",
+        "location": HUANGHELOU,
+        "services": ["REST_CHARGING", "WATER_MEALS"],
+        "contactName": "郭站长",
+        "contactPhone": "02788886666",
         "openingHours": [{"dayOfWeek": d, "opens": "08:00", "closes": "22:00"} for d in range(1, 8)],
         "communityId": encode_id("Community", community.id) if community else None,
     }
@@ -70,41 +74,62 @@ async def test_create_station_per_role(api, factory, clock):
     assert data["errors"] == []
     assert data["station"]["services"] == ["REST_CHARGING", "WATER_MEALS"]
     assert data["station"]["isOpenNow"] is True  # 09:00 in Wuhan
-    data = (await api.data(CREATE_STATION, _input(None, name="市级示范蜂巢", demonstration=True), as_=admin))["stationCreate"]
+    data = (await api.data(CREATE_STATION, _input(None, name="市级示范蜂巢", demonstration=True), as_=admin))[
+        "stationCreate"
+    ]
     assert data["errors"] == []
     assert await Station.filter(demonstration=True).count() == 1
 
 
 async def test_create_station_refuses_bad_hours_and_place(api, factory):
     admin = await factory.account(Role.ADMIN)
-    bad = _input(None, location={"lat": 91, "lng": 0}, openingHours=[
-        {"dayOfWeek": 8, "opens": "08:00", "closes": "20:00"},
-        {"dayOfWeek": 1, "opens": "24:00", "closes": "20:00"},
-        {"dayOfWeek": 2, "opens": "08:00", "closes": "25:00"},
-        {"dayOfWeek": 3, "opens": "08:00", "closes": "08:00"},
-    ])
+    bad = _input(
+        None,
+        location={"lat": 91, "lng": 0},
+        openingHours=[
+            {"dayOfWeek": 8, "opens": "08:00", "closes": "20:00"},
+            {"dayOfWeek": 1, "opens": "24:00", "closes": "20:00"},
+            {"dayOfWeek": 2, "opens": "08:00", "closes": "25:00"},
+            {"dayOfWeek": 3, "opens": "08:00", "closes": "08:00"},
+        ],
+    )
     errors = (await api.data(CREATE_STATION, bad, as_=admin))["stationCreate"]["errors"]
     assert {(e["field"], e["code"]) for e in errors} == {
-        ("location", "OUT_OF_RANGE"), ("openingHours.0.dayOfWeek", "OUT_OF_RANGE"), ("openingHours.1.opens", "INVALID"),
-        ("openingHours.2.closes", "INVALID"), ("openingHours.3.closes", "INVALID"),
+        ("location", "OUT_OF_RANGE"),
+        ("openingHours.0.dayOfWeek", "OUT_OF_RANGE"),
+        ("openingHours.1.opens", "INVALID"),
+        ("openingHours.2.closes", "INVALID"),
+        ("openingHours.3.closes", "INVALID"),
     }
     assert await Station.all().count() == 0
 
 
 async def test_nearest_open_stations_first_closed_and_far_ones_absent_without_logging_in(api, factory, clock):
     unit = await factory.organization(OrganizationKind.STREET, name="黄鹤楼街道办事处")
-    near = await station("机安蜂巢", lat=30.5450, lng=114.3020, managing_unit=unit, contact_name="郭站长",
-                         contact_phone="02788886666")  # ~60 m
+    near = await station(
+        "机安蜂巢",
+        lat=30.5450,
+        lng=114.3020,
+        managing_unit=unit,
+        contact_name="郭站长",
+        contact_phone="02788886666",
+    )  # ~60 m
     farther = await station("西厂口蜂巢", lat=30.5500, lng=114.3015, demonstration=True)  # ~600 m
-    await station("打烊的蜂巢", lat=30.5447, lng=114.3016,
-                  hours=[{"dayOfWeek": d, "opens": "18:00", "closes": "23:00"} for d in range(1, 8)])  # closed at 09:00
+    await station(
+        "打烊的蜂巢",
+        lat=30.5447,
+        lng=114.3016,
+        hours=[{"dayOfWeek": d, "opens": "18:00", "closes": "23:00"} for d in range(1, 8)],
+    )  # closed at 09:00
     await station("汉口蜂巢", lat=30.6000, lng=114.3000)  # ~6 km, outside the radius
     await station("只有阅读", lat=30.5449, lng=114.3017, services=(StationService.READING,))
 
     data = await api.data(STATIONS_NEARBY, {"near": HUANGHELOU, "radiusM": 2000, "service": "REST_CHARGING"})
     nodes = [e["node"] for e in data["stations"]["edges"]]
     assert [n["name"] for n in nodes] == ["机安蜂巢", "西厂口蜂巢"]
-    assert nodes[0]["id"] == encode_id("Station", near.id) and nodes[1]["id"] == encode_id("Station", farther.id)
+    assert nodes[0]["id"] == encode_id("Station", near.id) and nodes[1]["id"] == encode_id(
+        "Station", farther.id
+    )
     assert 40 < nodes[0]["distanceM"] < 80 and 550 < nodes[1]["distanceM"] < 650
     assert all(n["isOpenNow"] for n in nodes)
     assert nodes[0]["managingUnit"]["name"] == "黄鹤楼街道办事处"
@@ -115,7 +140,12 @@ async def test_nearest_open_stations_first_closed_and_far_ones_absent_without_lo
     # in the evening the evening station opens and shows up, nearest of all
     clock.set(datetime(2026, 7, 1, 11, 30, tzinfo=UTC))  # 19:30 in Wuhan
     data = await api.data(STATIONS_NEARBY, {"near": HUANGHELOU, "radiusM": 2000, "service": None})
-    assert [e["node"]["name"] for e in data["stations"]["edges"]] == ["打烊的蜂巢", "只有阅读", "机安蜂巢", "西厂口蜂巢"]
+    assert [e["node"]["name"] for e in data["stations"]["edges"]] == [
+        "打烊的蜂巢",
+        "只有阅读",
+        "机安蜂巢",
+        "西厂口蜂巢",
+    ]
 
 
 async def test_portal_lists_stations_page_by_page_without_logging_in(api, factory, clock):
@@ -124,7 +154,9 @@ async def test_portal_lists_stations_page_by_page_without_logging_in(api, factor
     first = (await api.data(PORTAL_STATIONS, {"first": 2}))["stations"]
     assert [e["node"]["name"] for e in first["edges"]] == ["蜂巢0", "蜂巢1"]
     assert first["pageInfo"]["hasNextPage"] is True
-    rest = (await api.data(PORTAL_STATIONS, {"first": 2, "after": first["pageInfo"]["endCursor"]}))["stations"]
+    rest = (await api.data(PORTAL_STATIONS, {"first": 2, "after": first["pageInfo"]["endCursor"]}))[
+        "stations"
+    ]
     assert [e["node"]["name"] for e in rest["edges"]] == ["蜂巢2"]
     assert rest["pageInfo"]["hasNextPage"] is False
 
@@ -177,7 +209,9 @@ async def test_is_open_now_follows_the_station_time_zone(api, factory, clock):
     query = "query($id: ID!) { station(id: $id) { isOpenNow timezone } }"
     assert (await api.data(query, {"id": encode_id("Station", wuhan.id)}))["station"]["isOpenNow"] is True
     assert (await api.data(query, {"id": encode_id("Station", berlin.id)}))["station"] == {
-        "isOpenNow": False, "timezone": "Europe/Berlin"}
+        "isOpenNow": False,
+        "timezone": "Europe/Berlin",
+    }
 
 
 async def test_station_update_by_its_managers(api, factory, clock):
