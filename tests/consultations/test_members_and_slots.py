@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from api import clock as clock_module
@@ -270,3 +271,27 @@ async def test_times_sent_with_a_local_offset_are_the_same_instants(api, factory
         OPEN_SLOTS, {**window, "from": "2026-07-02T19:30:00+08:00", "to": "2026-07-03T00:00:00+08:00"}
     )
     assert shown["committeeMember"]["slots"] == []
+
+
+async def test_two_members_publishing_one_room_at_once_get_it_once(factory, clock):
+    from api.auth import principal_for_account
+    from api.errors import UserErrors
+    from api.models.consultations import ConsultationMode
+    from resolvers.consultations import SlotSpec, create_slots
+
+    binhu = await factory.community()
+    hall = await room(binhu)
+    members = [await committee_member(factory, binhu, name=f"委员{i}") for i in range(4)]
+    starts = clock.now() + timedelta(days=1)
+    spec = SlotSpec(starts, starts + timedelta(hours=1), ConsultationMode.IN_PERSON, hall.id)
+
+    async def publish(member, account):
+        try:
+            await create_slots(principal=await principal_for_account(account), member_id=member.id, slots=[spec])
+        except UserErrors as exc:
+            return exc.errors[0].code
+        return "ok"
+
+    outcomes = await asyncio.gather(*(publish(m, a) for m, a in members))
+    assert sorted(outcomes) == ["ALREADY_TAKEN"] * 3 + ["ok"]
+    assert await ConsultationSlot.filter(room_id=hall.id).count() == 1

@@ -167,3 +167,33 @@ async def test_concurrent_retries_with_one_key_redeem_once(factory, clock):
     assert await Redemption.filter(account_id=rider.id).count() == 1
     assert await points.balance(rider.id) == 900
     assert (await Reward.get(id=ticket.id)).stock == 9
+
+
+async def test_the_managing_unit_checks_codes_off_and_anyone_reads_a_station_by_node_id(api, factory, clock):
+    from api.models.places import OrganizationKind
+
+    unit = await factory.organization(OrganizationKind.STREET)
+    other_unit = await factory.organization(OrganizationKind.STREET)
+    s = await station(managing_unit=unit)
+    ticket = await reward(s, cost=10, stock=1)
+    rider = await factory.account()
+    await give_points(rider, 10)
+    unit_admin = await factory.account(Role.ORG_ADMIN, organization=unit)
+    other_admin = await factory.account(Role.ORG_ADMIN, organization=other_unit)
+    code = (await api.data(REDEEM, {"rewardId": encode_id("Reward", ticket.id)}, as_=rider))["rewardRedeem"][
+        "redemption"
+    ]["code"]
+    assert await api.error_code(COLLECT, {"code": code}, as_=other_admin) == "FORBIDDEN"
+    done = (await api.data(COLLECT, {"code": code}, as_=unit_admin))["redemptionCollect"]
+    assert done["redemption"]["status"] == "COLLECTED"
+
+    node = "query($id: ID!) { node(id: $id) { ... on Station { name rewards { stock } } } }"
+    assert (await api.data(node, {"id": encode_id("Station", s.id)}))["node"] == {
+        "name": "驿站",
+        "rewards": [{"stock": 0}],
+    }
+    # someone else's redemption is not visible through node(id:)
+    redemption = "query($id: ID!) { node(id: $id) { ... on Redemption { code } } }"
+    rid = done["redemption"]["id"]
+    assert (await api.data(redemption, {"id": rid}, as_=unit_admin))["node"] is None
+    assert (await api.data(redemption, {"id": rid}, as_=rider))["node"] == {"code": code}
