@@ -340,7 +340,31 @@ class ConsultationUpdate:
     message: ConsultationMessage | None = strawberry.field(description="The new message, for kind MESSAGE.")
 
 
-# ------------------------------------------------------------------ account mixin
+# ------------------------------------------------------------------ community and account mixins
+
+
+@strawberry.type
+class CommunityConsultations:
+    @strawberry.field(description="The committee members serving the community; public.")
+    async def committee_members(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[CommitteeMember]:
+        community_id: int = self.id  # type: ignore[attr-defined]
+        qs = consultations.committee_members(community_id=community_id)
+        return await paged(
+            info, qs, CommitteeMember.from_model, first=first, after=after, last=last, before=before
+        )
+
+    @strawberry.field(description="The community's rooms for meeting committee members (委员在身边活动室).")
+    async def rooms(self, info: Info) -> list[Room]:
+        community_id: int = self.id  # type: ignore[attr-defined]
+        rows = await info.context.loaders.many_by(RoomRow, "community_id", "id").load(community_id)
+        return [Room.from_model(r) for r in rows]
 
 
 @strawberry.type

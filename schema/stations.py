@@ -282,7 +282,23 @@ class StationActivity(ModelNode):
         return found
 
 
-# ------------------------------------------------------------------ account mixin
+# ------------------------------------------------------------------ community and account mixins
+
+
+@strawberry.type
+class CommunityStations:
+    @strawberry.field(description="The stations in the community; public.")
+    async def stations(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Station]:
+        community_id: int = self.id  # type: ignore[attr-defined]
+        qs = stations.stations_queryset(community_id=community_id)
+        return await paged(info, qs, Station.from_model, first=first, after=after, last=last, before=before)
 
 
 @strawberry.type

@@ -287,7 +287,9 @@ async def test_two_members_publishing_one_room_at_once_get_it_once(factory, cloc
 
     async def publish(member, account):
         try:
-            await create_slots(principal=await principal_for_account(account), member_id=member.id, slots=[spec])
+            await create_slots(
+                principal=await principal_for_account(account), member_id=member.id, slots=[spec]
+            )
         except UserErrors as exc:
             return exc.errors[0].code
         return "ok"
@@ -295,3 +297,23 @@ async def test_two_members_publishing_one_room_at_once_get_it_once(factory, cloc
     outcomes = await asyncio.gather(*(publish(m, a) for m, a in members))
     assert sorted(outcomes) == ["ALREADY_TAKEN"] * 3 + ["ok"]
     assert await ConsultationSlot.filter(room_id=hall.id).count() == 1
+
+
+async def test_a_community_lists_its_committee_members_rooms_and_stations(api, factory, clock):
+    from tests.stations.helpers import station
+
+    binhu = await factory.community()
+    await committee_member(factory, binhu)
+    await room(binhu)
+    await station("滨湖驿站", community=binhu)
+    await station("别处驿站")
+    resident = await factory.account(Role.RESIDENT, binhu)
+    query = """query($id: ID!) { community(id: $id) {
+      committeeMembers(first: 5) { edges { node { name } } } rooms { name } stations { totalCount edges { node { name } } }
+    } }"""
+    data = (await api.data(query, {"id": gid("Community", binhu.id)}, as_=resident))["community"]
+    assert data == {
+        "committeeMembers": {"edges": [{"node": {"name": "何显刚"}}]},
+        "rooms": [{"name": "委员在身边活动室"}],
+        "stations": {"totalCount": 1, "edges": [{"node": {"name": "滨湖驿站"}}]},
+    }
