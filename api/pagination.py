@@ -145,7 +145,7 @@ async def pages_by_parent(
     scoped = queryset.filter(**{f"{parent_column}__in": ids})
     order_sql = ", ".join(f'"{c.lstrip("-")}" {"DESC" if c.startswith("-") else "ASC"}' for c in order)
     columns = {c.lstrip("-") for c in order} | {"id", parent_column}
-    inner = scoped.only(*columns).sql()
+    inner = scoped.only(*columns).sql(params_inline=True)
     if window.first is not None:
         start = decode_cursor(window.after) + 1 if window.after else 0
         stop = start + window.first

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from api.scheduler import Job
+from resolvers import consultations
 
 #: each entry: a name and an idempotent `async def run_timers(*, now) -> int`
-JOBS: list[Job] = []
+JOBS: list[Job] = [
+    Job("consultations", consultations.run_timers),
+]

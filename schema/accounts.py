@@ -47,7 +47,10 @@ class RoleGrant:
 
 
 # Each domain adds what an account has in it (`me.reports`, `me.member`…) as a mixin listed here.
-ACCOUNT_MIXINS: tuple[type, ...] = ()
+from schema.consultations import AccountConsultations  # noqa: E402
+from schema.stations import AccountStations  # noqa: E402
+
+ACCOUNT_MIXINS: tuple[type, ...] = (AccountConsultations, AccountStations)
 
 
 def _sees_contact(principal: Principal, account_id: int) -> bool:

@@ -50,7 +50,10 @@ class PlacesStats:
 # Each domain adds its counts (`<Domain>Stats`) and its lists on a community (`Community<Domain>`)
 # as a mixin, listed here; the mixins use lazy references back to this module.
 STATS_MIXINS: tuple[type, ...] = (PlacesStats,)
-COMMUNITY_MIXINS: tuple[type, ...] = ()
+from schema.consultations import CommunityConsultations  # noqa: E402
+from schema.stations import CommunityStations  # noqa: E402
+
+COMMUNITY_MIXINS: tuple[type, ...] = (CommunityConsultations, CommunityStations)
 
 
 @strawberry.type(description="Counts shown on a community's dashboard.")

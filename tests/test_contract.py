@@ -26,14 +26,6 @@ PENDING: dict[str, str] = {
     "ClaimPost": "members", "JoinTeam": "members", "RequestService": "members", "ProposeService": "members",
     "OpenOrders": "members", "AcceptOrder": "members", "CompleteOrder": "members", "MyService": "members",
     "PairUp": "members", "LogVisit": "members", "MyPairings": "members",
-    # consultations and stations (issue 6)
-    "CreateRoom": "consultations", "CreateCommitteeMember": "consultations", "PublishSlots": "consultations",
-    "FindCommitteeMembers": "consultations", "OpenSlots": "consultations", "BookConsultation": "consultations",
-    "CancelConsultation": "consultations", "MyConsultations": "consultations",
-    "SendConsultationMessage": "consultations", "ConsultationUpdates": "consultations",
-    "PortalCommitteeMembers": "consultations",
-    "CreateStation": "stations", "CreateReward": "stations", "StationsNearby": "stations", "Rewards": "stations",
-    "RedeemReward": "stations", "PortalStations": "stations",
     # devices and alerts (issue 4)
     "RegisterDevice": "devices", "SetAlertRules": "devices", "SetGeofence": "devices", "AlertFeed": "devices",
     "AckAlert": "devices", "ResolveAlert": "devices", "DeviceBoard": "devices", "DeviceLive": "devices",

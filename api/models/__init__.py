@@ -10,4 +10,6 @@ from __future__ import annotations
 APPS: dict[str, list[str]] = {
     "core": ["api.models.accounts", "api.models.places", "api.models.points", "api.models.audit", "api.models.scheduler"],
     "care": ["api.models.care"],
+    "consultations": ["api.models.consultations"],
+    "stations": ["api.models.stations"],
 }
