@@ -27,6 +27,7 @@ from schema.base import (
     mutate,
     require_account,
 )
+from schema import members
 from schema.context import Info
 from schema.places import Community, Organization
 
@@ -47,7 +48,7 @@ class RoleGrant:
 
 
 # Each domain adds what an account has in it (`me.reports`, `me.member`…) as a mixin listed here.
-ACCOUNT_MIXINS: tuple[type, ...] = ()
+ACCOUNT_MIXINS: tuple[type, ...] = (members.AccountMembers,)
 
 
 def _sees_contact(principal: Principal, account_id: int) -> bool:

@@ -27,6 +27,7 @@ from schema.base import (
     decode_optional,
     mutate,
 )
+from schema import members
 from schema.context import Info
 
 if TYPE_CHECKING:
@@ -49,8 +50,8 @@ class PlacesStats:
 
 # Each domain adds its counts (`<Domain>Stats`) and its lists on a community (`Community<Domain>`)
 # as a mixin, listed here; the mixins use lazy references back to this module.
-STATS_MIXINS: tuple[type, ...] = (PlacesStats,)
-COMMUNITY_MIXINS: tuple[type, ...] = ()
+STATS_MIXINS: tuple[type, ...] = (PlacesStats, members.MembersStats)
+COMMUNITY_MIXINS: tuple[type, ...] = (members.CommunityMembers,)
 
 
 @strawberry.type(description="Counts shown on a community's dashboard.")
