@@ -12,10 +12,18 @@ from api.models.members import Member as MemberRow
 from api.models.members import Post as PostRow
 from api.models.members import Team as TeamRow
 from resolvers.members import checkin, mode, orders
-from schema.base import Connection, connection
+from schema.base import Connection
 from schema.context import Info
 from schema.members import lists, service
-from schema.members.types import CommunityModeChange, Member, Post, ServicePointsRule, Team, my_memberships
+from schema.members.types import (
+    CommunityModeChange,
+    Member,
+    Post,
+    ServicePointsRule,
+    Team,
+    connection,
+    my_memberships,
+)
 
 
 @strawberry.type

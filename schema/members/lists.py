@@ -21,13 +21,19 @@ from schema.base import (
     IsAuthenticated,
     ModelNode,
     UserErrorType,
-    connection,
     decode_id,
     decode_optional,
     mutate,
 )
 from schema.context import Info
-from schema.members.types import CommunityRef, Needs, OrganizationRef, load_community, nested_connection
+from schema.members.types import (
+    CommunityRef,
+    Needs,
+    OrganizationRef,
+    connection,
+    load_community,
+    nested_connection,
+)
 
 NeedStatusEnum = strawberry.enum(NeedStatus, name="NeedStatus", description="Whether a need was taken up by a project.")
 ProjectStatusEnum = strawberry.enum(ProjectStatus, name="ProjectStatus")

@@ -18,7 +18,6 @@ from schema.base import (
     Connection,
     IsAuthenticated,
     UserErrorType,
-    connection,
     decode_id,
     decode_optional,
     mutate,
@@ -43,6 +42,7 @@ from schema.members.types import (
     TeamKindEnum,
     Visit,
     Needs,
+    connection,
     my_memberships,
 )
 

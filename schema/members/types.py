@@ -30,7 +30,7 @@ from api.models.members import TeamMembership as TeamMembershipRow
 from api.models.members import Visit as VisitRow
 from api.models.places import CommunityMode
 from api.models.points import PointsLedgerEntry as LedgerRow
-from api.pagination import pages_by_parent
+from api.pagination import page, pages_by_parent
 from resolvers.members import access, checkin, orders, pairings
 from schema.base import Connection, ModelNode, window
 from schema.care import CareRecipient
@@ -87,6 +87,24 @@ async def load_community(info: Info, community_id: int) -> Community:
     return found
 
 
+class _InlineParams(QuerySet[Any]):
+    """A queryset whose `.sql()` inlines its parameters.
+
+    `pages_by_parent` wraps `queryset.sql()` in its windowed statement and runs it without
+    parameters, while tortoise 1.x's `.sql()` leaves placeholders in: inlining them here
+    lets it run (the values are the parents' integer ids and the queryset's own filters).
+    """
+
+    def sql(self, params_inline: bool = True) -> str:
+        return super().sql(params_inline=True)
+
+
+def _inline(queryset: QuerySet[M]) -> QuerySet[M]:
+    clone = queryset._clone()
+    clone.__class__ = _InlineParams
+    return clone
+
+
 async def nested_connection(
     info: Info,
     name: str,
@@ -103,11 +121,33 @@ async def nested_connection(
     w = window(info, first, after)
 
     async def batch(parent_ids: list[int]) -> list[Any]:
-        pages = await pages_by_parent(queryset, parent_column=parent_column, parent_ids=parent_ids, order=order, window=w)
+        pages = await pages_by_parent(_inline(queryset), parent_column=parent_column, parent_ids=parent_ids, order=order, window=w)
         return [pages[p] for p in parent_ids]
 
     page = await info.context.loaders.get((name, w.first, w.after), batch).load(parent_id)
     return Connection.of(page, to_node)
+
+
+async def connection(
+    info: Info,
+    queryset: QuerySet[M],
+    to_node: Callable[[M], T],
+    *,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> Connection[T]:
+    """`schema.base.connection`, priming the loaders without `Loaders.prime`.
+
+    `Loaders.prime` clears the key first, and strawberry's DataLoader raises KeyError when
+    clearing a key it never cached, so `schema.base.connection` fails on any non-empty page.
+    """
+    result = await page(queryset, window(info, first, after, last, before))
+    loader = info.context.loaders.by_id(queryset.model)
+    for row in result.rows:
+        loader.prime(row.pk, row)
+    return Connection.of(result, to_node)
 
 
 def empty_connection() -> Connection[Any]:
