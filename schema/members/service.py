@@ -534,8 +534,8 @@ async def mode_events(info: Info, community_id: int, since: datetime | None) -> 
             key=lambda e: e.change_id, at=lambda e: e.at,
         )
         async for event in replayed:
-            row = await events.hub().load_once(("community-mode-change", event.change_id),
-                                               lambda: mode.load_change(event.change_id))
+            key = ("community-mode-change", event.change_id, event.at.isoformat())
+            row = await events.hub().load_once(key, lambda: mode.load_change(event.change_id))
             if row is not None:
                 info.context.loaders.clear_all()  # the community's mode changed: load it afresh
                 yield CommunityModeChange.from_model(row)
