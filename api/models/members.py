@@ -120,7 +120,9 @@ class Team(Model):
     name = fields.CharField(max_length=128)
     kind = fields.CharEnumField(TeamKind, max_length=16)
     specialty = fields.CharEnumField(Specialty, max_length=16, null=True)
-    leader = fields.ForeignKeyField("members.Member", related_name="led_teams", null=True, on_delete=fields.SET_NULL)
+    leader = fields.ForeignKeyField(
+        "members.Member", related_name="led_teams", null=True, on_delete=fields.SET_NULL
+    )
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -134,7 +136,9 @@ class TeamMembership(Model):
 
     id = fields.IntField(primary_key=True)
     team = fields.ForeignKeyField("members.Team", related_name="memberships", on_delete=fields.CASCADE)
-    member = fields.ForeignKeyField("members.Member", related_name="team_memberships", on_delete=fields.CASCADE)
+    member = fields.ForeignKeyField(
+        "members.Member", related_name="team_memberships", on_delete=fields.CASCADE
+    )
     joined_at = fields.DatetimeField()
     #: made by a mode switch (EMERGENCY or EXTREME), removed when the community returns to NORMAL
     by_mode = fields.BooleanField(default=False)
@@ -151,12 +155,16 @@ class ServiceOrder(Model):
     """A service: asked by a resident (群众点单) or proposed by a member (创单), done by one member."""
 
     id = fields.IntField(primary_key=True)
-    community = fields.ForeignKeyField("core.Community", related_name="service_orders", on_delete=fields.CASCADE)
+    community = fields.ForeignKeyField(
+        "core.Community", related_name="service_orders", on_delete=fields.CASCADE
+    )
     title = fields.CharField(max_length=128)
     description = fields.TextField()
     specialty = fields.CharEnumField(Specialty, max_length=16, null=True)
     status = fields.CharEnumField(ServiceOrderStatus, max_length=16)
-    requester = fields.ForeignKeyField("core.Account", related_name="service_orders", on_delete=fields.CASCADE)
+    requester = fields.ForeignKeyField(
+        "core.Account", related_name="service_orders", on_delete=fields.CASCADE
+    )
     #: the member doing it: who accepted it, or who proposed it
     assignee = fields.ForeignKeyField(
         "members.Member", related_name="assigned_orders", null=True, on_delete=fields.SET_NULL
@@ -177,8 +185,12 @@ class ServiceRecord(Model):
     """服务纪实: what a member did, for how long, rated once by the community (一事一评)."""
 
     id = fields.IntField(primary_key=True)
-    member = fields.ForeignKeyField("members.Member", related_name="service_records", on_delete=fields.CASCADE)
-    community = fields.ForeignKeyField("core.Community", related_name="service_records", on_delete=fields.CASCADE)
+    member = fields.ForeignKeyField(
+        "members.Member", related_name="service_records", on_delete=fields.CASCADE
+    )
+    community = fields.ForeignKeyField(
+        "core.Community", related_name="service_records", on_delete=fields.CASCADE
+    )
     order = fields.OneToOneField(
         "members.ServiceOrder", related_name="record", null=True, on_delete=fields.SET_NULL
     )
@@ -189,7 +201,9 @@ class ServiceRecord(Model):
     rating = fields.CharEnumField(ServiceRating, max_length=16, null=True)
     points = fields.IntField(null=True)
     rated_at = fields.DatetimeField(null=True)
-    rated_by = fields.ForeignKeyField("core.Account", related_name="rated_records", null=True, on_delete=fields.SET_NULL)
+    rated_by = fields.ForeignKeyField(
+        "core.Account", related_name="rated_records", null=True, on_delete=fields.SET_NULL
+    )
 
     class Meta:
         table = "service_record"
@@ -216,7 +230,9 @@ class Pairing(Model):
 
     id = fields.IntField(primary_key=True)
     member = fields.ForeignKeyField("members.Member", related_name="pairings", on_delete=fields.CASCADE)
-    recipient = fields.ForeignKeyField("care.CareRecipient", related_name="pairings", on_delete=fields.CASCADE)
+    recipient = fields.ForeignKeyField(
+        "care.CareRecipient", related_name="pairings", on_delete=fields.CASCADE
+    )
     community = fields.ForeignKeyField("core.Community", related_name="pairings", on_delete=fields.CASCADE)
     started_at = fields.DatetimeField()
     ended_at = fields.DatetimeField(null=True)
@@ -235,7 +251,9 @@ class Visit(Model):
     at = fields.DatetimeField()
     minutes = fields.IntField()
     note = fields.TextField()
-    logged_by = fields.ForeignKeyField("core.Account", related_name="logged_visits", null=True, on_delete=fields.SET_NULL)
+    logged_by = fields.ForeignKeyField(
+        "core.Account", related_name="logged_visits", null=True, on_delete=fields.SET_NULL
+    )
 
     class Meta:
         table = "visit"
@@ -250,8 +268,12 @@ class Need(Model):
     title = fields.CharField(max_length=128)
     description = fields.TextField()
     status = fields.CharEnumField(NeedStatus, max_length=16, default=NeedStatus.OPEN)
-    submitted_by = fields.ForeignKeyField("core.Account", related_name="needs", null=True, on_delete=fields.SET_NULL)
-    project = fields.ForeignKeyField("members.Project", related_name="needs", null=True, on_delete=fields.SET_NULL)
+    submitted_by = fields.ForeignKeyField(
+        "core.Account", related_name="needs", null=True, on_delete=fields.SET_NULL
+    )
+    project = fields.ForeignKeyField(
+        "members.Project", related_name="needs", null=True, on_delete=fields.SET_NULL
+    )
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -265,7 +287,9 @@ class Project(Model):
     id = fields.IntField(primary_key=True)
     community = fields.ForeignKeyField("core.Community", related_name="projects", on_delete=fields.CASCADE)
     title = fields.CharField(max_length=128)
-    lead_unit = fields.ForeignKeyField("core.Organization", related_name="led_projects", on_delete=fields.CASCADE)
+    lead_unit = fields.ForeignKeyField(
+        "core.Organization", related_name="led_projects", on_delete=fields.CASCADE
+    )
     measures = fields.TextField()
     deadline = fields.DateField()
     status = fields.CharEnumField(ProjectStatus, max_length=16, default=ProjectStatus.IN_PROGRESS)
@@ -296,11 +320,15 @@ class CommunityModeChange(Model):
     """One switch of a community's mode (常急转换), kept as its history."""
 
     id = fields.IntField(primary_key=True)
-    community = fields.ForeignKeyField("core.Community", related_name="mode_changes", on_delete=fields.CASCADE)
+    community = fields.ForeignKeyField(
+        "core.Community", related_name="mode_changes", on_delete=fields.CASCADE
+    )
     from_mode = fields.CharField(max_length=16)
     to_mode = fields.CharField(max_length=16)
     reason = fields.CharField(max_length=255)
-    actor = fields.ForeignKeyField("core.Account", related_name="mode_changes", null=True, on_delete=fields.SET_NULL)
+    actor = fields.ForeignKeyField(
+        "core.Account", related_name="mode_changes", null=True, on_delete=fields.SET_NULL
+    )
     #: how many members moved into or out of emergency teams
     reassigned = fields.IntField(default=0)
     at = fields.DatetimeField()

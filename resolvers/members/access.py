@@ -38,7 +38,10 @@ def sees_member_service(principal: Principal, member: Member) -> bool:
     return (
         principal.account_id == member.account_id  # type: ignore[attr-defined]
         or is_staff_of(principal, member.community_id)  # type: ignore[attr-defined]
-        or (member.work_unit_id is not None and member.work_unit_id in principal.organization_ids(Role.ORG_ADMIN))  # type: ignore[attr-defined]
+        or (
+            member.work_unit_id is not None
+            and member.work_unit_id in principal.organization_ids(Role.ORG_ADMIN)
+        )  # type: ignore[attr-defined]
     )
 
 

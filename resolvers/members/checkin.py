@@ -33,7 +33,9 @@ MAX_CAPACITY = 100_000
 def _skills(v: Validator, skills: Sequence[str] | None) -> list[str]:
     cleaned = list(dict.fromkeys(s.strip() for s in (skills or ()) if s and s.strip()))
     v.check(len(cleaned) <= MAX_SKILLS, ErrorCode.OUT_OF_RANGE, f"At most {MAX_SKILLS} skills.", "skills")
-    v.check(all(len(s) <= 32 for s in cleaned), ErrorCode.TOO_LONG, "A skill has at most 32 characters.", "skills")
+    v.check(
+        all(len(s) <= 32 for s in cleaned), ErrorCode.TOO_LONG, "A skill has at most 32 characters.", "skills"
+    )
     return cleaned
 
 
@@ -57,33 +59,59 @@ async def check_in(
     if code:
         v.check(community is not None, ErrorCode.NOT_FOUND, "No community has this code.", "communityCode")
     if work_unit_id is not None:
-        v.check(await Organization.exists(id=work_unit_id), ErrorCode.NOT_FOUND, "No such work unit.", "workUnitId")
+        v.check(
+            await Organization.exists(id=work_unit_id),
+            ErrorCode.NOT_FOUND,
+            "No such work unit.",
+            "workUnitId",
+        )
     v.raise_if_any()
     assert community is not None
     now = clock.now()
     try:
         async with transaction() as conn:
             member = await Member.create(
-                account_id=principal.account_id, community_id=community.id, kind=kind, work_unit_id=work_unit_id,
-                skills=skills_, checked_in_at=now, using_db=conn,
+                account_id=principal.account_id,
+                community_id=community.id,
+                kind=kind,
+                work_unit_id=work_unit_id,
+                skills=skills_,
+                checked_in_at=now,
+                using_db=conn,
             )
             have = set(
                 await RoleGrant.filter(
-                    account_id=principal.account_id, community_id=community.id, role__in=[Role.MEMBER, Role.RESIDENT]
-                ).using_db(conn).values_list("role", flat=True)
+                    account_id=principal.account_id,
+                    community_id=community.id,
+                    role__in=[Role.MEMBER, Role.RESIDENT],
+                )
+                .using_db(conn)
+                .values_list("role", flat=True)
             )
             for role in (Role.MEMBER, Role.RESIDENT):
                 if role not in have:
-                    await RoleGrant.create(account_id=principal.account_id, role=role, community_id=community.id,
-                                           created_at=now, using_db=conn)
+                    await RoleGrant.create(
+                        account_id=principal.account_id,
+                        role=role,
+                        community_id=community.id,
+                        created_at=now,
+                        using_db=conn,
+                    )
     except IntegrityError as exc:
-        raise UserError(ErrorCode.DUPLICATE, "You have already checked in to this community.", "communityCode") from exc
-    log.info("account %s checked in to community %s as member %s", principal.account_id, community.id, member.id)
+        raise UserError(
+            ErrorCode.DUPLICATE, "You have already checked in to this community.", "communityCode"
+        ) from exc
+    log.info(
+        "account %s checked in to community %s as member %s", principal.account_id, community.id, member.id
+    )
     return member
 
 
 def members(
-    *, principal: Principal, community_id: int | None = None, work_unit_id: int | None = None,
+    *,
+    principal: Principal,
+    community_id: int | None = None,
+    work_unit_id: int | None = None,
     kind: MemberKind | None = None,
 ) -> QuerySet[Member]:
     """Members the principal may see in full: their own, their community's (staff), their work unit's (ORG_ADMIN)."""
@@ -104,7 +132,9 @@ async def member_counts(community_ids: list[int]) -> list[int]:
     """Members per community, in one grouped statement (a DataLoader batch function)."""
     rows = (
         await Member.filter(community_id__in=community_ids)
-        .annotate(n=Count("id")).group_by("community_id").values("community_id", "n")
+        .annotate(n=Count("id"))
+        .group_by("community_id")
+        .values("community_id", "n")
     )
     counts = {r["community_id"]: r["n"] for r in rows}
     return [int(counts.get(c, 0)) for c in community_ids]
@@ -114,19 +144,35 @@ async def member_counts(community_ids: list[int]) -> list[int]:
 
 
 async def create_post(
-    *, principal: Principal, community_id: int, title: str, specialty: Specialty, capacity: int,
+    *,
+    principal: Principal,
+    community_id: int,
+    title: str,
+    specialty: Specialty,
+    capacity: int,
     description: str | None = None,
 ) -> Post:
     require_admin(principal, community_id, "creates posts")
     v = Validator()
     title_ = v.text("title", title, max_length=128)
     description_ = v.text("description", description, max_length=2000, required=False)
-    v.check(1 <= capacity <= MAX_CAPACITY, ErrorCode.OUT_OF_RANGE, f"A capacity is 1 to {MAX_CAPACITY}.", "capacity")
+    v.check(
+        1 <= capacity <= MAX_CAPACITY,
+        ErrorCode.OUT_OF_RANGE,
+        f"A capacity is 1 to {MAX_CAPACITY}.",
+        "capacity",
+    )
     v.raise_if_any()
     if not await Community.exists(id=community_id):
         raise UserError(ErrorCode.NOT_FOUND, "No such community.", "communityId")
-    return await Post.create(community_id=community_id, title=title_, specialty=specialty, capacity=capacity,
-                             description=description_ or "", created_at=clock.now())
+    return await Post.create(
+        community_id=community_id,
+        title=title_,
+        specialty=specialty,
+        capacity=capacity,
+        description=description_ or "",
+        created_at=clock.now(),
+    )
 
 
 async def _post(post_id: int) -> Post:
@@ -142,9 +188,13 @@ async def claim_post(*, principal: Principal, post_id: int) -> Post:
     member = await require_membership(principal, post.community_id)  # type: ignore[attr-defined]
     try:
         async with transaction() as conn:
-            await PostClaim.create(post_id=post.id, member_id=member.id, claimed_at=clock.now(), using_db=conn)
-            taken = await Post.filter(id=post.id, claimed_count__lt=F("capacity")).using_db(conn).update(
-                claimed_count=F("claimed_count") + 1
+            await PostClaim.create(
+                post_id=post.id, member_id=member.id, claimed_at=clock.now(), using_db=conn
+            )
+            taken = (
+                await Post.filter(id=post.id, claimed_count__lt=F("capacity"))
+                .using_db(conn)
+                .update(claimed_count=F("claimed_count") + 1)
             )
             if not taken:
                 raise UserError(ErrorCode.CAPACITY_REACHED, "Every place of this post is taken.", "postId")
@@ -161,7 +211,11 @@ async def release_post(*, principal: Principal, post_id: int) -> Post:
         deleted = await PostClaim.filter(post_id=post.id, member_id=member.id).using_db(conn).delete()
         if not deleted:
             raise UserError(ErrorCode.NOT_FOUND, "You do not hold this post.", "postId")
-        await Post.filter(id=post.id, claimed_count__gt=0).using_db(conn).update(claimed_count=F("claimed_count") - 1)
+        await (
+            Post.filter(id=post.id, claimed_count__gt=0)
+            .using_db(conn)
+            .update(claimed_count=F("claimed_count") - 1)
+        )
     return await Post.get(id=post.id)
 
 
@@ -169,7 +223,12 @@ async def release_post(*, principal: Principal, post_id: int) -> Post:
 
 
 async def create_team(
-    *, principal: Principal, community_id: int, name: str, kind: TeamKind, specialty: Specialty | None = None,
+    *,
+    principal: Principal,
+    community_id: int,
+    name: str,
+    kind: TeamKind,
+    specialty: Specialty | None = None,
     leader_id: int | None = None,
 ) -> Team:
     require_admin(principal, community_id, "creates teams")
@@ -183,10 +242,19 @@ async def create_team(
     now = clock.now()
     try:
         async with transaction() as conn:
-            team = await Team.create(community_id=community_id, name=name_, kind=kind, specialty=specialty,
-                                     leader_id=leader_id, created_at=now, using_db=conn)
+            team = await Team.create(
+                community_id=community_id,
+                name=name_,
+                kind=kind,
+                specialty=specialty,
+                leader_id=leader_id,
+                created_at=now,
+                using_db=conn,
+            )
             if leader_id is not None:
-                await TeamMembership.create(team_id=team.id, member_id=leader_id, joined_at=now, using_db=conn)
+                await TeamMembership.create(
+                    team_id=team.id, member_id=leader_id, joined_at=now, using_db=conn
+                )
     except IntegrityError as exc:
         raise UserError(ErrorCode.DUPLICATE, "The community has a team of this name.", "name") from exc
     return team
@@ -221,7 +289,9 @@ async def team_member_counts(team_ids: list[int]) -> list[int]:
     """Active (not suspended) members per team, in one grouped statement."""
     rows = (
         await TeamMembership.filter(team_id__in=team_ids, suspended=False)
-        .annotate(n=Count("id")).group_by("team_id").values("team_id", "n")
+        .annotate(n=Count("id"))
+        .group_by("team_id")
+        .values("team_id", "n")
     )
     counts = {r["team_id"]: r["n"] for r in rows}
     return [int(counts.get(t, 0)) for t in team_ids]

@@ -39,11 +39,18 @@ async def submit_need(*, principal: Principal, community_id: int, title: str, de
     v.raise_if_any()
     if not await Community.exists(id=community_id):
         raise UserError(ErrorCode.NOT_FOUND, "No such community.", "communityId")
-    return await Need.create(community_id=community_id, title=title_, description=description_,
-                             submitted_by_id=principal.account_id, created_at=clock.now())
+    return await Need.create(
+        community_id=community_id,
+        title=title_,
+        description=description_,
+        submitted_by_id=principal.account_id,
+        created_at=clock.now(),
+    )
 
 
-def needs(*, principal: Principal, community_id: int | None = None, status: NeedStatus | None = None) -> QuerySet[Need]:
+def needs(
+    *, principal: Principal, community_id: int | None = None, status: NeedStatus | None = None
+) -> QuerySet[Need]:
     qs = Need.all()
     ids = readable_communities(principal)
     if ids is not None:
@@ -70,21 +77,37 @@ async def create_project(
     v = Validator()
     title_ = v.text("title", title, max_length=128)
     measures_ = v.text("measures", measures, max_length=4000)
-    v.check(deadline >= clock.now().date(), ErrorCode.OUT_OF_RANGE, "The deadline is in the past.", "deadline")
-    v.check(await Organization.exists(id=lead_unit_id), ErrorCode.NOT_FOUND, "No such work unit.", "leadUnitId")
+    v.check(
+        deadline >= clock.now().date(), ErrorCode.OUT_OF_RANGE, "The deadline is in the past.", "deadline"
+    )
+    v.check(
+        await Organization.exists(id=lead_unit_id), ErrorCode.NOT_FOUND, "No such work unit.", "leadUnitId"
+    )
     ids = sorted(set(need_ids))
     if ids:
         found = await Need.filter(id__in=ids, community_id=community_id, status=NeedStatus.OPEN).count()
-        v.check(found == len(ids), ErrorCode.INVALID, "Every need must be an open need of this community.", "needIds")
+        v.check(
+            found == len(ids),
+            ErrorCode.INVALID,
+            "Every need must be an open need of this community.",
+            "needIds",
+        )
     v.raise_if_any()
     async with transaction() as conn:
         project = await Project.create(
-            community_id=community_id, title=title_, lead_unit_id=lead_unit_id, measures=measures_,
-            deadline=deadline, created_at=clock.now(), using_db=conn,
+            community_id=community_id,
+            title=title_,
+            lead_unit_id=lead_unit_id,
+            measures=measures_,
+            deadline=deadline,
+            created_at=clock.now(),
+            using_db=conn,
         )
         if ids:
-            adopted = await Need.filter(id__in=ids, status=NeedStatus.OPEN).using_db(conn).update(
-                status=NeedStatus.ADOPTED, project_id=project.id
+            adopted = (
+                await Need.filter(id__in=ids, status=NeedStatus.OPEN)
+                .using_db(conn)
+                .update(status=NeedStatus.ADOPTED, project_id=project.id)
             )
             if adopted != len(ids):
                 raise UserError(ErrorCode.CONFLICT, "A need was adopted meanwhile.", "needIds")
@@ -125,14 +148,24 @@ async def evaluate_project(
     if project.status != ProjectStatus.FINISHED:
         raise UserError(ErrorCode.INVALID_TRANSITION, "Only a finished project is evaluated.", "projectId")
     try:
-        return await Evaluation.create(project_id=project.id, resident_id=principal.account_id, verdict=verdict,
-                                       comment=comment_ or "", at=clock.now())
+        return await Evaluation.create(
+            project_id=project.id,
+            resident_id=principal.account_id,
+            verdict=verdict,
+            comment=comment_ or "",
+            at=clock.now(),
+        )
     except IntegrityError as exc:
-        raise UserError(ErrorCode.ALREADY_DONE, "You have already evaluated this project.", "projectId") from exc
+        raise UserError(
+            ErrorCode.ALREADY_DONE, "You have already evaluated this project.", "projectId"
+        ) from exc
 
 
 def projects(
-    *, principal: Principal, community_id: int | None = None, status: ProjectStatus | None = None,
+    *,
+    principal: Principal,
+    community_id: int | None = None,
+    status: ProjectStatus | None = None,
     lead_unit_id: int | None = None,
 ) -> QuerySet[Project]:
     """Projects of the communities the principal reads, and those their organisation leads (ORG_ADMIN)."""
@@ -154,7 +187,9 @@ async def verdict_counts(project_ids: list[int]) -> list[dict[EvaluationVerdict,
     """Evaluations per verdict for each project, in one grouped statement."""
     rows = (
         await Evaluation.filter(project_id__in=project_ids)
-        .annotate(n=Count("id")).group_by("project_id", "verdict").values("project_id", "verdict", "n")
+        .annotate(n=Count("id"))
+        .group_by("project_id", "verdict")
+        .values("project_id", "verdict", "n")
     )
     out: dict[int, dict[EvaluationVerdict, int]] = {p: {v: 0 for v in EvaluationVerdict} for p in project_ids}
     for r in rows:

@@ -80,25 +80,43 @@ async def _reassign(conn: BaseDBAsyncClient, community_id: int, mode: CommunityM
     teams = list(await Team.filter(community_id=community_id).using_db(conn).order_by("id"))
     emergency = [t.id for t in teams if t.kind == TeamKind.EMERGENCY]
     service = [t.id for t in teams if t.kind != TeamKind.EMERGENCY]
-    memberships = list(await TeamMembership.filter(team_id__in=[t.id for t in teams]).using_db(conn)) if teams else []
+    memberships = (
+        list(await TeamMembership.filter(team_id__in=[t.id for t in teams]).using_db(conn)) if teams else []
+    )
     by_mode = {m.member_id for m in memberships if m.by_mode}  # type: ignore[attr-defined]
     volunteered = {m.member_id for m in memberships if m.team_id in emergency and not m.by_mode}  # type: ignore[attr-defined]
     target = _moved_in(mode, members)
     move_in = sorted(target - by_mode - volunteered)
     restore = sorted(by_mode - target)
     if restore:
-        await TeamMembership.filter(member_id__in=restore, by_mode=True, team_id__in=emergency).using_db(conn).delete()
-        await TeamMembership.filter(member_id__in=restore, suspended=True).using_db(conn).update(suspended=False)
+        await (
+            TeamMembership.filter(member_id__in=restore, by_mode=True, team_id__in=emergency)
+            .using_db(conn)
+            .delete()
+        )
+        await (
+            TeamMembership.filter(member_id__in=restore, suspended=True)
+            .using_db(conn)
+            .update(suspended=False)
+        )
     if move_in:
         if not emergency:
             name, specialty = DEFAULT_EMERGENCY_TEAM
-            team = await Team.create(community_id=community_id, name=name, kind=TeamKind.EMERGENCY,
-                                     specialty=specialty, created_at=now, using_db=conn)
+            team = await Team.create(
+                community_id=community_id,
+                name=name,
+                kind=TeamKind.EMERGENCY,
+                specialty=specialty,
+                created_at=now,
+                using_db=conn,
+            )
             emergency = [team.id]
         if service:
-            await TeamMembership.filter(member_id__in=move_in, team_id__in=service, suspended=False).using_db(
-                conn
-            ).update(suspended=True)
+            await (
+                TeamMembership.filter(member_id__in=move_in, team_id__in=service, suspended=False)
+                .using_db(conn)
+                .update(suspended=True)
+            )
         sizes = {t: 0 for t in emergency}
         for m in memberships:
             if m.team_id in sizes and not m.suspended and m.member_id not in restore:  # type: ignore[attr-defined]
@@ -114,7 +132,9 @@ async def _reassign(conn: BaseDBAsyncClient, community_id: int, mode: CommunityM
     return len(move_in) + len(restore)
 
 
-async def set_mode(*, principal: Principal, community_id: int, mode: CommunityMode, reason: str) -> ModeSwitch:
+async def set_mode(
+    *, principal: Principal, community_id: int, mode: CommunityMode, reason: str
+) -> ModeSwitch:
     """常急转换: switch the community's mode, move its members accordingly, keep and publish the change."""
     if not principal.acts_in_community(community_id, Role.COMMUNITY_ADMIN):
         raise Forbidden("Only the community's admin switches its mode.")
@@ -126,7 +146,9 @@ async def set_mode(*, principal: Principal, community_id: int, mode: CommunityMo
         raise UserError(ErrorCode.NOT_FOUND, "No such community.", "communityId")
     current = CommunityMode(community.mode)
     if current is mode:
-        raise UserError(ErrorCode.INVALID_TRANSITION, f"The community is already in {mode.value} mode.", "mode")
+        raise UserError(
+            ErrorCode.INVALID_TRANSITION, f"The community is already in {mode.value} mode.", "mode"
+        )
     now = clock.now()
     async with transaction() as conn:
         switched = await Community.filter(id=community_id, mode=current).using_db(conn).update(mode=mode)
@@ -134,11 +156,25 @@ async def set_mode(*, principal: Principal, community_id: int, mode: CommunityMo
             raise UserError(ErrorCode.CONFLICT, "The mode was changed meanwhile; look again.", "mode")
         reassigned = await _reassign(conn, community_id, mode, now)
         change = await CommunityModeChange.create(
-            community_id=community_id, from_mode=current.value, to_mode=mode.value, reason=reason_,
-            actor_id=principal.account_id, reassigned=reassigned, at=now, using_db=conn,
+            community_id=community_id,
+            from_mode=current.value,
+            to_mode=mode.value,
+            reason=reason_,
+            actor_id=principal.account_id,
+            reassigned=reassigned,
+            at=now,
+            using_db=conn,
         )
-    await MODE_TOPIC.publish(community_id, ModeChanged(change_id=change.id, community_id=community_id, at=now))
-    log.info("community %s switched %s -> %s, %s members moved", community_id, current.value, mode.value, reassigned)
+    await MODE_TOPIC.publish(
+        community_id, ModeChanged(change_id=change.id, community_id=community_id, at=now)
+    )
+    log.info(
+        "community %s switched %s -> %s, %s members moved",
+        community_id,
+        current.value,
+        mode.value,
+        reassigned,
+    )
     community.mode = mode
     return ModeSwitch(community=community, change=change, reassigned=reassigned)
 

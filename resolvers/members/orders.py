@@ -16,6 +16,7 @@ They are stored as points per 100 minutes, so the arithmetic is exact; halves ro
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
 
@@ -71,8 +72,12 @@ def points_for(minutes: int, rating: ServiceRating, per_100_minutes: dict[Servic
 def rule_of(row: PointsRule | None) -> dict[ServiceRating, int]:
     if row is None:
         return dict(DEFAULT_PER_100_MINUTES)
-    return {ServiceRating.EXCELLENT: row.excellent, ServiceRating.GOOD: row.good,
-            ServiceRating.FAIR: row.fair, ServiceRating.POOR: row.poor}
+    return {
+        ServiceRating.EXCELLENT: row.excellent,
+        ServiceRating.GOOD: row.good,
+        ServiceRating.FAIR: row.fair,
+        ServiceRating.POOR: row.poor,
+    }
 
 
 async def points_rules(community_ids: list[int]) -> list[dict[ServiceRating, int]]:
@@ -89,16 +94,29 @@ async def set_points_rule(
     v = Validator()
     per_100 = {r: round(c * 100) for r, c in coefficients.items()}
     for rating, value in per_100.items():
-        v.check(0 <= value <= 1000, ErrorCode.OUT_OF_RANGE, "A coefficient is 0 to 10 points per minute.",
-                rating.value.lower())
+        v.check(
+            0 <= value <= 1000,
+            ErrorCode.OUT_OF_RANGE,
+            "A coefficient is 0 to 10 points per minute.",
+            rating.value.lower(),
+        )
     order = [ServiceRating.EXCELLENT, ServiceRating.GOOD, ServiceRating.FAIR, ServiceRating.POOR]
-    v.check(all(per_100[a] >= per_100[b] for a, b in zip(order, order[1:], strict=False)), ErrorCode.INVALID,
-            "A better rating earns at least as much as a worse one.", "coefficients")
+    v.check(
+        all(per_100[a] >= per_100[b] for a, b in itertools.pairwise(order)),
+        ErrorCode.INVALID,
+        "A better rating earns at least as much as a worse one.",
+        "coefficients",
+    )
     v.raise_if_any()
     if not await Community.exists(id=community_id):
         raise UserError(ErrorCode.NOT_FOUND, "No such community.", "communityId")
-    values = {"excellent": per_100[ServiceRating.EXCELLENT], "good": per_100[ServiceRating.GOOD],
-              "fair": per_100[ServiceRating.FAIR], "poor": per_100[ServiceRating.POOR], "updated_at": clock.now()}
+    values = {
+        "excellent": per_100[ServiceRating.EXCELLENT],
+        "good": per_100[ServiceRating.GOOD],
+        "fair": per_100[ServiceRating.FAIR],
+        "poor": per_100[ServiceRating.POOR],
+        "updated_at": clock.now(),
+    }
     await PointsRule.update_or_create(community_id=community_id, defaults=values)
     return per_100
 
@@ -120,7 +138,12 @@ async def _community(community_id: int) -> None:
 
 
 async def request_service(
-    *, principal: Principal, community_id: int, title: str, description: str, specialty: Specialty | None = None
+    *,
+    principal: Principal,
+    community_id: int,
+    title: str,
+    description: str,
+    specialty: Specialty | None = None,
 ) -> ServiceOrder:
     """群众点单: a resident (or member, or staff on someone's behalf) asks the community for help."""
     if not belongs_to(principal, community_id):
@@ -129,13 +152,24 @@ async def request_service(
     await _community(community_id)
     now = clock.now()
     return await ServiceOrder.create(
-        community_id=community_id, title=title_, description=description_, specialty=specialty,
-        status=S.REQUESTED, requester_id=principal.account_id, created_at=now, updated_at=now,
+        community_id=community_id,
+        title=title_,
+        description=description_,
+        specialty=specialty,
+        status=S.REQUESTED,
+        requester_id=principal.account_id,
+        created_at=now,
+        updated_at=now,
     )
 
 
 async def propose_service(
-    *, principal: Principal, community_id: int, title: str, description: str, specialty: Specialty | None = None
+    *,
+    principal: Principal,
+    community_id: int,
+    title: str,
+    description: str,
+    specialty: Specialty | None = None,
 ) -> ServiceOrder:
     """创单: a member proposes a service of their own, which the community approves."""
     title_, description_ = _validate_order(title, description)
@@ -143,8 +177,15 @@ async def propose_service(
     member = await require_membership(principal, community_id)
     now = clock.now()
     return await ServiceOrder.create(
-        community_id=community_id, title=title_, description=description_, specialty=specialty,
-        status=S.PROPOSED, requester_id=principal.account_id, assignee_id=member.id, created_at=now, updated_at=now,
+        community_id=community_id,
+        title=title_,
+        description=description_,
+        specialty=specialty,
+        status=S.PROPOSED,
+        requester_id=principal.account_id,
+        assignee_id=member.id,
+        created_at=now,
+        updated_at=now,
     )
 
 
@@ -162,7 +203,9 @@ def _refused(order: ServiceOrder, to: str) -> UserError:
 async def _move(order: ServiceOrder, from_: tuple[S, ...], to: S, **changes: object) -> bool:
     """One conditional UPDATE: the transition happens only if the order is still in `from_`."""
     now = clock.now()
-    updated = await ServiceOrder.filter(id=order.id, status__in=list(from_)).update(status=to, updated_at=now, **changes)
+    updated = await ServiceOrder.filter(id=order.id, status__in=list(from_)).update(
+        status=to, updated_at=now, **changes
+    )
     return bool(updated)
 
 
@@ -207,7 +250,9 @@ class Completed:
 async def complete_order(*, principal: Principal, order_id: int, minutes: int, summary: str) -> Completed:
     """The member who does the order completes it; this writes the service record (服务纪实)."""
     v = Validator()
-    v.check(1 <= minutes <= MAX_MINUTES, ErrorCode.OUT_OF_RANGE, f"Minutes are 1 to {MAX_MINUTES}.", "minutes")
+    v.check(
+        1 <= minutes <= MAX_MINUTES, ErrorCode.OUT_OF_RANGE, f"Minutes are 1 to {MAX_MINUTES}.", "minutes"
+    )
     summary_ = v.text("summary", summary, max_length=2000)
     v.raise_if_any()
     order = await _order(order_id)
@@ -216,14 +261,21 @@ async def complete_order(*, principal: Principal, order_id: int, minutes: int, s
         raise Forbidden("Only the member doing this order completes it.")
     now = clock.now()
     async with transaction() as conn:
-        done = await ServiceOrder.filter(id=order.id, status=S.ACCEPTED, assignee_id=member.id).using_db(conn).update(
-            status=S.COMPLETED, completed_at=now, updated_at=now
+        done = (
+            await ServiceOrder.filter(id=order.id, status=S.ACCEPTED, assignee_id=member.id)
+            .using_db(conn)
+            .update(status=S.COMPLETED, completed_at=now, updated_at=now)
         )
         if not done:
             raise _refused(order, "completed")
         record = await ServiceRecord.create(
-            member_id=member.id, community_id=order.community_id, order_id=order.id,  # type: ignore[attr-defined]
-            minutes=minutes, summary=summary_, at=now, using_db=conn,
+            member_id=member.id,
+            community_id=order.community_id,
+            order_id=order.id,  # type: ignore[attr-defined]
+            minutes=minutes,
+            summary=summary_,
+            at=now,
+            using_db=conn,
         )
     return Completed(order=await _order(order_id), record=record)
 
@@ -297,7 +349,10 @@ async def memberships_of(account_id: int | None) -> list[Member]:
 
 
 def service_records(
-    *, principal: Principal, community_id: int | None = None, member_id: int | None = None,
+    *,
+    principal: Principal,
+    community_id: int | None = None,
+    member_id: int | None = None,
     rated: bool | None = None,
 ) -> QuerySet[ServiceRecord]:
     """Records the principal sees (三方可见), newest first."""
@@ -324,8 +379,10 @@ async def rate_record(*, principal: Principal, record_id: int, rating: ServiceRa
     earned = points_for(record.minutes, rating, rule)
     now = clock.now()
     async with transaction() as conn:
-        rated = await ServiceRecord.filter(id=record.id, rating__isnull=True).using_db(conn).update(
-            rating=rating, points=earned, rated_at=now, rated_by_id=principal.account_id
+        rated = (
+            await ServiceRecord.filter(id=record.id, rating__isnull=True)
+            .using_db(conn)
+            .update(rating=rating, points=earned, rated_at=now, rated_by_id=principal.account_id)
         )
         if not rated:
             raise UserError(ErrorCode.ALREADY_DONE, "This record has already been rated.", "id")

@@ -42,15 +42,22 @@ async def create_pairing(*, principal: Principal, recipient_id: int, member_id: 
         if found is None:
             raise UserError(ErrorCode.NOT_FOUND, "No such member.", "memberId")
         if found.community_id != community_id:  # type: ignore[attr-defined]
-            raise UserError(ErrorCode.NOT_ALLOWED, "The member has not checked in to this community.", "memberId")
+            raise UserError(
+                ErrorCode.NOT_ALLOWED, "The member has not checked in to this community.", "memberId"
+            )
         member = found
     try:
         return await Pairing.create(
-            member_id=member.id, recipient_id=recipient.id, community_id=community_id, started_at=clock.now(),
+            member_id=member.id,
+            recipient_id=recipient.id,
+            community_id=community_id,
+            started_at=clock.now(),
             active_key=_key(member.id, recipient.id),
         )
     except IntegrityError as exc:
-        raise UserError(ErrorCode.DUPLICATE, "This member is already paired with this person.", "recipientId") from exc
+        raise UserError(
+            ErrorCode.DUPLICATE, "This member is already paired with this person.", "recipientId"
+        ) from exc
 
 
 async def _pairing(principal: Principal, pairing_id: int) -> tuple[Pairing, bool]:
@@ -80,7 +87,9 @@ async def end_pairing(*, principal: Principal, pairing_id: int, reason: str | No
 async def log_visit(*, principal: Principal, pairing_id: int, minutes: int, note: str) -> Visit:
     """The paired member records a visit: how long, and what they did or noticed."""
     v = Validator()
-    v.check(1 <= minutes <= MAX_MINUTES, ErrorCode.OUT_OF_RANGE, f"Minutes are 1 to {MAX_MINUTES}.", "minutes")
+    v.check(
+        1 <= minutes <= MAX_MINUTES, ErrorCode.OUT_OF_RANGE, f"Minutes are 1 to {MAX_MINUTES}.", "minutes"
+    )
     note_ = v.text("note", note, max_length=2000)
     v.raise_if_any()
     pairing, is_member = await _pairing(principal, pairing_id)
@@ -88,18 +97,22 @@ async def log_visit(*, principal: Principal, pairing_id: int, minutes: int, note
         raise Forbidden("Only the paired member logs their visits.")
     if pairing.ended_at is not None:
         raise UserError(ErrorCode.INVALID_TRANSITION, "This pairing has ended.", "pairingId")
-    return await Visit.create(pairing_id=pairing.id, at=clock.now(), minutes=minutes, note=note_,
-                              logged_by_id=principal.account_id)
+    return await Visit.create(
+        pairing_id=pairing.id, at=clock.now(), minutes=minutes, note=note_, logged_by_id=principal.account_id
+    )
 
 
 def may_see_pairing(principal: Principal, pairing: Pairing, member: Member | None) -> bool:
     """The paired member and the community's staff."""
     return (member is not None and member.account_id == principal.account_id) or is_staff_of(  # type: ignore[attr-defined]
-        principal, pairing.community_id  # type: ignore[attr-defined]
+        principal,
+        pairing.community_id,  # type: ignore[attr-defined]
     )
 
 
-def pairings(*, principal: Principal, community_id: int | None = None, active: bool | None = None) -> QuerySet[Pairing]:
+def pairings(
+    *, principal: Principal, community_id: int | None = None, active: bool | None = None
+) -> QuerySet[Pairing]:
     """The pairings the principal sees: their own, and their communities' (staff)."""
     qs = Pairing.all()
     if not principal.reads_everything:

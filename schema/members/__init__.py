@@ -30,7 +30,9 @@ from schema.members.types import (
 class AccountMembers:
     """On `Account` (reads `self.id`): the account's memberships, shown to the account itself."""
 
-    @strawberry.field(description="双报到: the account's membership (the first, if it checked in to several communities).")
+    @strawberry.field(
+        description="双报到: the account's membership (the first, if it checked in to several communities)."
+    )
     async def member(self, info: Info) -> Member | None:
         found = await _memberships(info, self.id)  # type: ignore[attr-defined]
         return found[0] if found else None
@@ -71,9 +73,15 @@ class CommunityMembers:
         rule = await info.context.loaders.get("PointsRuleByCommunity", orders.points_rules).load(self.id)  # type: ignore[attr-defined]
         return ServicePointsRule.of(rule)
 
-    @strawberry.field(description="常急转换: the history of the community's mode, oldest first (staff and members).")
+    @strawberry.field(
+        description="常急转换: the history of the community's mode, oldest first (staff and members)."
+    )
     async def mode_changes(
-        self, info: Info, first: int | None = None, after: str | None = None, last: int | None = None,
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
         before: str | None = None,
     ) -> Connection[CommunityModeChange]:
         if not mode.may_follow_mode(info.context.principal, self.id):  # type: ignore[attr-defined]
@@ -81,8 +89,9 @@ class CommunityMembers:
 
             return empty_connection()
         qs = mode.mode_changes(community_id=self.id)  # type: ignore[attr-defined]
-        return await connection(info, qs, CommunityModeChange.from_model, first=first, after=after, last=last,
-                                before=before)
+        return await connection(
+            info, qs, CommunityModeChange.from_model, first=first, after=after, last=last, before=before
+        )
 
 
 @strawberry.type
@@ -91,7 +100,9 @@ class MembersStats:
 
     @strawberry.field(description="Members checked in to the community (双报到).")
     async def members(self, info: Info) -> int:
-        return await info.context.loaders.get("MemberCountByCommunity", checkin.member_counts).load(self.community_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.get("MemberCountByCommunity", checkin.member_counts).load(
+            self.community_id
+        )  # type: ignore[attr-defined]
 
 
 @strawberry.type

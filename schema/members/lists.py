@@ -35,10 +35,13 @@ from schema.members.types import (
     nested_connection,
 )
 
-NeedStatusEnum = strawberry.enum(NeedStatus, name="NeedStatus", description="Whether a need was taken up by a project.")
+NeedStatusEnum = strawberry.enum(
+    NeedStatus, name="NeedStatus", description="Whether a need was taken up by a project."
+)
 ProjectStatusEnum = strawberry.enum(ProjectStatus, name="ProjectStatus")
-EvaluationVerdictEnum = strawberry.enum(EvaluationVerdict, name="EvaluationVerdict",
-                                        description="A resident's verdict on a finished project.")
+EvaluationVerdictEnum = strawberry.enum(
+    EvaluationVerdict, name="EvaluationVerdict", description="A resident's verdict on a finished project."
+)
 
 
 def _reads(info: Info, community_id: int) -> bool:
@@ -59,8 +62,15 @@ class Need(ModelNode):
 
     @classmethod
     def from_model(cls, obj: NeedRow) -> Self:
-        return cls(id=obj.id, title=obj.title, description=obj.description, status=obj.status,
-                   created_at=obj.created_at, community_id=obj.community_id, project_id=obj.project_id)  # type: ignore[attr-defined]
+        return cls(
+            id=obj.id,
+            title=obj.title,
+            description=obj.description,
+            status=obj.status,
+            created_at=obj.created_at,
+            community_id=obj.community_id,
+            project_id=obj.project_id,
+        )  # type: ignore[attr-defined]
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[NeedRow]) -> list[bool]:  # type: ignore[override]
@@ -97,9 +107,17 @@ class Project(ModelNode):
 
     @classmethod
     def from_model(cls, obj: ProjectRow) -> Self:
-        return cls(id=obj.id, title=obj.title, measures=obj.measures, deadline=obj.deadline, status=obj.status,
-                   created_at=obj.created_at, finished_at=obj.finished_at, community_id=obj.community_id,  # type: ignore[attr-defined]
-                   lead_unit_id=obj.lead_unit_id)  # type: ignore[attr-defined]
+        return cls(
+            id=obj.id,
+            title=obj.title,
+            measures=obj.measures,
+            deadline=obj.deadline,
+            status=obj.status,
+            created_at=obj.created_at,
+            finished_at=obj.finished_at,
+            community_id=obj.community_id,  # type: ignore[attr-defined]
+            lead_unit_id=obj.lead_unit_id,
+        )  # type: ignore[attr-defined]
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[ProjectRow]) -> list[bool]:  # type: ignore[override]
@@ -124,18 +142,29 @@ class Project(ModelNode):
         return [Need.from_model(r) for r in rows]
 
     @strawberry.field(description="效果清单: residents' evaluations, newest first.")
-    async def evaluations(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Evaluation]:
+    async def evaluations(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Evaluation]:
         return await nested_connection(
-            info, "EvaluationsByProject", EvaluationRow.all(), parent_column="project_id", parent_id=self.id,
-            order=("-at", "-id"), to_node=Evaluation.from_model, first=first, after=after,
+            info,
+            "EvaluationsByProject",
+            EvaluationRow.all(),
+            parent_column="project_id",
+            parent_id=self.id,
+            order=("-at", "-id"),
+            to_node=Evaluation.from_model,
+            first=first,
+            after=after,
         )
 
     @strawberry.field(description="How many residents gave each verdict.")
     async def evaluation_summary(self, info: Info) -> EvaluationSummary:
         counts = await info.context.loaders.get("VerdictCountsByProject", lists.verdict_counts).load(self.id)
-        return EvaluationSummary(satisfied=counts[EvaluationVerdict.SATISFIED],
-                                 basically_satisfied=counts[EvaluationVerdict.BASICALLY_SATISFIED],
-                                 dissatisfied=counts[EvaluationVerdict.DISSATISFIED])
+        return EvaluationSummary(
+            satisfied=counts[EvaluationVerdict.SATISFIED],
+            basically_satisfied=counts[EvaluationVerdict.BASICALLY_SATISFIED],
+            dissatisfied=counts[EvaluationVerdict.DISSATISFIED],
+        )
 
 
 @strawberry.type(description="效果清单: a resident's evaluation of a finished project.")
@@ -171,7 +200,9 @@ class ProjectCreateInput:
     lead_unit_id: strawberry.ID = strawberry.field(description="领办单位: the work unit leading it.")
     measures: str
     deadline: date
-    need_ids: list[strawberry.ID] = strawberry.field(default_factory=list, description="Open needs it answers.")
+    need_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Open needs it answers."
+    )
 
 
 @strawberry.input
@@ -207,70 +238,108 @@ def _optional_community(community_id: strawberry.ID | None) -> int | None:
 
 @strawberry.type
 class Query:
-    @strawberry.field(permission_classes=[IsAuthenticated], description="需求清单 of the communities you belong to.")
+    @strawberry.field(
+        permission_classes=[IsAuthenticated], description="需求清单 of the communities you belong to."
+    )
     async def needs(
-        self, info: Info, community_id: strawberry.ID | None = None, status: NeedStatusEnum | None = None,  # type: ignore[valid-type]
-        first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+        self,
+        info: Info,
+        community_id: strawberry.ID | None = None,
+        status: NeedStatusEnum | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Need]:
-        qs = lists.needs(principal=info.context.principal, community_id=_optional_community(community_id),
-                         status=status)
+        qs = lists.needs(
+            principal=info.context.principal, community_id=_optional_community(community_id), status=status
+        )
         return await connection(info, qs, Need.from_model, first=first, after=after, last=last, before=before)
 
-    @strawberry.field(permission_classes=[IsAuthenticated],
-                      description="项目清单 of the communities you belong to, and those your organisation leads.")
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="项目清单 of the communities you belong to, and those your organisation leads.",
+    )
     async def projects(
-        self, info: Info, community_id: strawberry.ID | None = None, status: ProjectStatusEnum | None = None,  # type: ignore[valid-type]
-        first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+        self,
+        info: Info,
+        community_id: strawberry.ID | None = None,
+        status: ProjectStatusEnum | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Project]:
-        qs = lists.projects(principal=info.context.principal, community_id=_optional_community(community_id),
-                            status=status)
-        return await connection(info, qs, Project.from_model, first=first, after=after, last=last, before=before)
+        qs = lists.projects(
+            principal=info.context.principal, community_id=_optional_community(community_id), status=status
+        )
+        return await connection(
+            info, qs, Project.from_model, first=first, after=after, last=last, before=before
+        )
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Tell your community what it needs (需求清单).")
-    async def need_submit(self, info: Info, input: NeedSubmitInput) -> NeedPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated], description="Tell your community what it needs (需求清单)."
+    )
+    async def need_submit(self, info: Info, input: NeedSubmitInput) -> NeedPayload:
         return await mutate(
             NeedPayload,
-            lambda: lists.submit_need(principal=info.context.principal,
-                                      community_id=decode_id(input.community_id, "Community", field="communityId"),
-                                      title=input.title, description=input.description),
+            lambda: lists.submit_need(
+                principal=info.context.principal,
+                community_id=decode_id(input.community_id, "Community", field="communityId"),
+                title=input.title,
+                description=input.description,
+            ),
             lambda n: {"need": Need.from_model(n)},
         )
 
-    @strawberry.mutation(permission_classes=[Needs(Role.COMMUNITY_ADMIN)],
-                         description="Agree a project with a work unit (COMMUNITY_ADMIN); the needs it answers are adopted.")
-    async def project_create(self, info: Info, input: ProjectCreateInput) -> ProjectPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[Needs(Role.COMMUNITY_ADMIN)],
+        description="Agree a project with a work unit (COMMUNITY_ADMIN); the needs it answers are adopted.",
+    )
+    async def project_create(self, info: Info, input: ProjectCreateInput) -> ProjectPayload:
         return await mutate(
             ProjectPayload,
             lambda: lists.create_project(
                 principal=info.context.principal,
-                community_id=decode_id(input.community_id, "Community", field="communityId"), title=input.title,
+                community_id=decode_id(input.community_id, "Community", field="communityId"),
+                title=input.title,
                 lead_unit_id=decode_id(input.lead_unit_id, "Organization", field="leadUnitId"),
-                measures=input.measures, deadline=input.deadline,
+                measures=input.measures,
+                deadline=input.deadline,
                 need_ids=[decode_id(n, "Need", field="needIds") for n in input.need_ids],
             ),
             lambda p: {"project": Project.from_model(p)},
         )
 
-    @strawberry.mutation(permission_classes=[Needs(Role.COMMUNITY_ADMIN, Role.ORG_ADMIN)],
-                         description="Report a project done (the community's admin or the lead unit's ORG_ADMIN).")
-    async def project_finish(self, info: Info, input: ProjectFinishInput) -> ProjectPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[Needs(Role.COMMUNITY_ADMIN, Role.ORG_ADMIN)],
+        description="Report a project done (the community's admin or the lead unit's ORG_ADMIN).",
+    )
+    async def project_finish(self, info: Info, input: ProjectFinishInput) -> ProjectPayload:
         return await mutate(
             ProjectPayload,
-            lambda: lists.finish_project(principal=info.context.principal,
-                                         project_id=decode_id(input.project_id, "Project", field="projectId")),
+            lambda: lists.finish_project(
+                principal=info.context.principal,
+                project_id=decode_id(input.project_id, "Project", field="projectId"),
+            ),
             lambda p: {"project": Project.from_model(p)},
         )
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated],
-                         description="效果清单: evaluate a finished project of your community, once.")
-    async def project_evaluate(self, info: Info, input: ProjectEvaluateInput) -> EvaluationPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="效果清单: evaluate a finished project of your community, once.",
+    )
+    async def project_evaluate(self, info: Info, input: ProjectEvaluateInput) -> EvaluationPayload:
         return await mutate(
             EvaluationPayload,
-            lambda: lists.evaluate_project(principal=info.context.principal,
-                                           project_id=decode_id(input.project_id, "Project", field="projectId"),
-                                           verdict=input.verdict, comment=input.comment),
+            lambda: lists.evaluate_project(
+                principal=info.context.principal,
+                project_id=decode_id(input.project_id, "Project", field="projectId"),
+                verdict=input.verdict,
+                comment=input.comment,
+            ),
             lambda e: {"evaluation": Evaluation.from_model(e)},
         )

@@ -40,11 +40,17 @@ if TYPE_CHECKING:
     from schema.accounts import Account
     from schema.places import Community, Organization
 
-MemberKindEnum = strawberry.enum(MemberKind, name="MemberKind", description="Party member, volunteer or gig worker.")
+MemberKindEnum = strawberry.enum(
+    MemberKind, name="MemberKind", description="Party member, volunteer or gig worker."
+)
 SpecialtyEnum = strawberry.enum(Specialty, name="Specialty", description="What a post or a team is about.")
-TeamKindEnum = strawberry.enum(TeamKind, name="TeamKind", description="服务队 (service) or 应急队 (emergency).")
+TeamKindEnum = strawberry.enum(
+    TeamKind, name="TeamKind", description="服务队 (service) or 应急队 (emergency)."
+)
 ServiceOrderStatusEnum = strawberry.enum(ServiceOrderStatus, name="ServiceOrderStatus")
-ServiceRatingEnum = strawberry.enum(ServiceRating, name="ServiceRating", description="一事一评: how well a service was done.")
+ServiceRatingEnum = strawberry.enum(
+    ServiceRating, name="ServiceRating", description="一事一评: how well a service was done."
+)
 
 CommunityRef = Annotated["Community", strawberry.lazy("schema.places")]
 OrganizationRef = Annotated["Organization", strawberry.lazy("schema.places")]
@@ -57,7 +63,7 @@ M = TypeVar("M", bound=Model)
 # ------------------------------------------------------------------ shared helpers
 
 
-def Needs(*roles: Role) -> type[BasePermission]:  # noqa: N802 - reads as a class at the use site
+def Needs(*roles: Role) -> type[BasePermission]:
     """`schema.base.HasRole` without its shared state.
 
     strawberry makes one permission instance per field, and `HasRole` rewrites its own message
@@ -121,7 +127,9 @@ async def nested_connection(
     w = window(info, first, after)
 
     async def batch(parent_ids: list[int]) -> list[Any]:
-        pages = await pages_by_parent(_inline(queryset), parent_column=parent_column, parent_ids=parent_ids, order=order, window=w)
+        pages = await pages_by_parent(
+            _inline(queryset), parent_column=parent_column, parent_ids=parent_ids, order=order, window=w
+        )
         return [pages[p] for p in parent_ids]
 
     page = await info.context.loaders.get((name, w.first, w.after), batch).load(parent_id)
@@ -179,7 +187,9 @@ class Member(ModelNode):
 
     @classmethod
     def from_model(cls, obj: MemberRow) -> Self:
-        return cls(id=obj.id, kind=obj.kind, skills=list(obj.skills or []), checked_in_at=obj.checked_in_at, row=obj)
+        return cls(
+            id=obj.id, kind=obj.kind, skills=list(obj.skills or []), checked_in_at=obj.checked_in_at, row=obj
+        )
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[MemberRow]) -> list[bool]:  # type: ignore[override]
@@ -207,22 +217,33 @@ class Member(ModelNode):
 
         return await Organization.load(info, self.row.work_unit_id)  # type: ignore[attr-defined]
 
-    @strawberry.field(description="The account's points balance; for the member, their community's staff and work unit.")
+    @strawberry.field(
+        description="The account's points balance; for the member, their community's staff and work unit."
+    )
     async def points(self, info: Info) -> int | None:
         if not self._sees_service(info):
             return None
         account = await info.context.loaders.by_id(AccountRow).load(self.row.account_id)  # type: ignore[attr-defined]
         return account.points_balance if account else 0
 
-    @strawberry.field(description="服务纪实, newest first (三方可见: the member, the community's staff, the work unit).")
+    @strawberry.field(
+        description="服务纪实, newest first (三方可见: the member, the community's staff, the work unit)."
+    )
     async def service_records(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ServiceRecord]:
         if not self._sees_service(info):
             return empty_connection()
         return await nested_connection(
-            info, "ServiceRecordsByMember", ServiceRecordRow.all(), parent_column="member_id", parent_id=self.id,
-            order=("-at", "-id"), to_node=ServiceRecord.from_model, first=first, after=after,
+            info,
+            "ServiceRecordsByMember",
+            ServiceRecordRow.all(),
+            parent_column="member_id",
+            parent_id=self.id,
+            order=("-at", "-id"),
+            to_node=ServiceRecord.from_model,
+            first=first,
+            after=after,
         )
 
     @strawberry.field(description="The account's points ledger, newest first; for the member only.")
@@ -232,9 +253,15 @@ class Member(ModelNode):
         if not self._is_self(info):
             return empty_connection()
         return await nested_connection(
-            info, "LedgerByAccount", LedgerRow.all(), parent_column="account_id",
+            info,
+            "LedgerByAccount",
+            LedgerRow.all(),
+            parent_column="account_id",
             parent_id=self.row.account_id,  # type: ignore[attr-defined]
-            order=("-id",), to_node=PointsLedgerEntry.from_model, first=first, after=after,
+            order=("-id",),
+            to_node=PointsLedgerEntry.from_model,
+            first=first,
+            after=after,
         )
 
     @strawberry.field(description="认亲: the member's pairings, ended ones included, newest first.")
@@ -244,7 +271,9 @@ class Member(ModelNode):
         rows = await info.context.loaders.many_by(PairingRow, "member_id", "-started_at", "-id").load(self.id)
         return [Pairing.from_model(r) for r in rows]
 
-    @strawberry.field(description="The teams the member serves in now (suspended ones left out during an emergency).")
+    @strawberry.field(
+        description="The teams the member serves in now (suspended ones left out during an emergency)."
+    )
     async def teams(self, info: Info) -> list[Team]:
         links = await info.context.loaders.many_by(TeamMembershipRow, "member_id", "id").load(self.id)
         ids = [link.team_id for link in links if not link.suspended]  # type: ignore[attr-defined]
@@ -271,8 +300,15 @@ class Post(ModelNode):
 
     @classmethod
     def from_model(cls, obj: PostRow) -> Self:
-        return cls(id=obj.id, title=obj.title, description=obj.description, specialty=obj.specialty,
-                   capacity=obj.capacity, claimed_count=obj.claimed_count, community_id=obj.community_id)  # type: ignore[attr-defined]
+        return cls(
+            id=obj.id,
+            title=obj.title,
+            description=obj.description,
+            specialty=obj.specialty,
+            capacity=obj.capacity,
+            claimed_count=obj.claimed_count,
+            community_id=obj.community_id,
+        )  # type: ignore[attr-defined]
 
     @strawberry.field
     async def community(self, info: Info) -> CommunityRef:
@@ -300,8 +336,14 @@ class Team(ModelNode):
 
     @classmethod
     def from_model(cls, obj: TeamRow) -> Self:
-        return cls(id=obj.id, name=obj.name, kind=obj.kind, specialty=obj.specialty,
-                   community_id=obj.community_id, leader_id=obj.leader_id)  # type: ignore[attr-defined]
+        return cls(
+            id=obj.id,
+            name=obj.name,
+            kind=obj.kind,
+            specialty=obj.specialty,
+            community_id=obj.community_id,
+            leader_id=obj.leader_id,
+        )  # type: ignore[attr-defined]
 
     @strawberry.field
     async def community(self, info: Info) -> CommunityRef:
@@ -309,19 +351,32 @@ class Team(ModelNode):
 
     @strawberry.field(description="Members serving in the team now.")
     async def member_count(self, info: Info) -> int:
-        return await info.context.loaders.get("TeamMemberCountByTeam", checkin.team_member_counts).load(self.id)
+        return await info.context.loaders.get("TeamMemberCountByTeam", checkin.team_member_counts).load(
+            self.id
+        )
 
     @strawberry.field(description="The team's leader.")
     async def leader(self, info: Info) -> Member | None:
         return await Member.load(info, self.leader_id)
 
-    @strawberry.field(description="Members serving in the team now, first joined first; for the community's people.")
-    async def members(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Member]:
+    @strawberry.field(
+        description="Members serving in the team now, first joined first; for the community's people."
+    )
+    async def members(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Member]:
         if not access.belongs_to(info.context.principal, self.community_id):
             return empty_connection()
         links = await nested_connection(
-            info, "MembershipsByTeam", checkin.team_memberships(), parent_column="team_id", parent_id=self.id,
-            order=("id",), to_node=lambda link: link, first=first, after=after,
+            info,
+            "MembershipsByTeam",
+            checkin.team_memberships(),
+            parent_column="team_id",
+            parent_id=self.id,
+            order=("id",),
+            to_node=lambda link: link,
+            first=first,
+            after=after,
         )
         rows = await info.context.loaders.by_id(MemberRow).load_many([e.node.member_id for e in links.edges])
         for edge, row in zip(links.edges, rows, strict=True):
@@ -332,7 +387,9 @@ class Team(ModelNode):
 # ------------------------------------------------------------------ orders and records
 
 
-@strawberry.type(description="认事: a service asked by a resident or proposed by a member, done by one member.")
+@strawberry.type(
+    description="认事: a service asked by a resident or proposed by a member, done by one member."
+)
 class ServiceOrder(ModelNode):
     model = ServiceOrderRow
     id: relay.NodeID[int]
@@ -350,10 +407,20 @@ class ServiceOrder(ModelNode):
 
     @classmethod
     def from_model(cls, obj: ServiceOrderRow) -> Self:
-        return cls(id=obj.id, title=obj.title, description=obj.description, specialty=obj.specialty,
-                   status=obj.status, created_at=obj.created_at, updated_at=obj.updated_at,
-                   dispatched_at=obj.dispatched_at, accepted_at=obj.accepted_at, completed_at=obj.completed_at,
-                   cancelled_at=obj.cancelled_at, row=obj)
+        return cls(
+            id=obj.id,
+            title=obj.title,
+            description=obj.description,
+            specialty=obj.specialty,
+            status=obj.status,
+            created_at=obj.created_at,
+            updated_at=obj.updated_at,
+            dispatched_at=obj.dispatched_at,
+            accepted_at=obj.accepted_at,
+            completed_at=obj.completed_at,
+            cancelled_at=obj.cancelled_at,
+            row=obj,
+        )
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[ServiceOrderRow]) -> list[bool]:  # type: ignore[override]
@@ -390,14 +457,24 @@ class ServiceRecord(ModelNode):
     summary: str
     at: datetime
     rating: ServiceRatingEnum | None  # type: ignore[valid-type]
-    points: int | None = strawberry.field(description="Points credited for the rating: minutes × the rating's coefficient.")
+    points: int | None = strawberry.field(
+        description="Points credited for the rating: minutes × the rating's coefficient."
+    )
     rated_at: datetime | None
     row: strawberry.Private[ServiceRecordRow]
 
     @classmethod
     def from_model(cls, obj: ServiceRecordRow) -> Self:
-        return cls(id=obj.id, minutes=obj.minutes, summary=obj.summary, at=obj.at, rating=obj.rating,
-                   points=obj.points, rated_at=obj.rated_at, row=obj)
+        return cls(
+            id=obj.id,
+            minutes=obj.minutes,
+            summary=obj.summary,
+            at=obj.at,
+            rating=obj.rating,
+            points=obj.points,
+            rated_at=obj.rated_at,
+            row=obj,
+        )
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[ServiceRecordRow]) -> list[bool]:  # type: ignore[override]
@@ -441,14 +518,20 @@ class ServicePointsRule:
 
     @classmethod
     def of(cls, per_100: dict[ServiceRating, int]) -> ServicePointsRule:
-        return cls(excellent=per_100[ServiceRating.EXCELLENT] / 100, good=per_100[ServiceRating.GOOD] / 100,
-                   fair=per_100[ServiceRating.FAIR] / 100, poor=per_100[ServiceRating.POOR] / 100)
+        return cls(
+            excellent=per_100[ServiceRating.EXCELLENT] / 100,
+            good=per_100[ServiceRating.GOOD] / 100,
+            fair=per_100[ServiceRating.FAIR] / 100,
+            poor=per_100[ServiceRating.POOR] / 100,
+        )
 
 
 # ------------------------------------------------------------------ pairings
 
 
-@strawberry.type(description="认亲: a member paired with a person the community cares for. Ended pairings are kept.")
+@strawberry.type(
+    description="认亲: a member paired with a person the community cares for. Ended pairings are kept."
+)
 class Pairing(ModelNode):
     model = PairingRow
     id: relay.NodeID[int]
@@ -459,12 +542,16 @@ class Pairing(ModelNode):
 
     @classmethod
     def from_model(cls, obj: PairingRow) -> Self:
-        return cls(id=obj.id, started_at=obj.started_at, ended_at=obj.ended_at, end_reason=obj.end_reason, row=obj)
+        return cls(
+            id=obj.id, started_at=obj.started_at, ended_at=obj.ended_at, end_reason=obj.end_reason, row=obj
+        )
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[PairingRow]) -> list[bool]:  # type: ignore[override]
         members = await info.context.loaders.by_id(MemberRow).load_many([r.member_id for r in rows])  # type: ignore[attr-defined]
-        return [pairings.may_see_pairing(info.context.principal, r, m) for r, m in zip(rows, members, strict=True)]
+        return [
+            pairings.may_see_pairing(info.context.principal, r, m) for r, m in zip(rows, members, strict=True)
+        ]
 
     @strawberry.field(description="Whether the pairing lasts.")
     def active(self) -> bool:
@@ -476,7 +563,9 @@ class Pairing(ModelNode):
         assert row is not None
         return Member.from_model(row)
 
-    @strawberry.field(description="The person cared for: name and category; personal data masked for members.")
+    @strawberry.field(
+        description="The person cared for: name and category; personal data masked for members."
+    )
     async def recipient(self, info: Info) -> CareRecipient:
         # the pairing's own visibility (the member, the staff) is what lets a member see this person
         row = await info.context.loaders.by_id(CareRecipientRow).load(self.row.recipient_id)  # type: ignore[attr-defined]
@@ -484,10 +573,19 @@ class Pairing(ModelNode):
         return CareRecipient.from_model(row)
 
     @strawberry.field(description="The member's visits, newest first.")
-    async def visits(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Visit]:
+    async def visits(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Visit]:
         return await nested_connection(
-            info, "VisitsByPairing", VisitRow.all(), parent_column="pairing_id", parent_id=self.id,
-            order=("-at", "-id"), to_node=Visit.from_model, first=first, after=after,
+            info,
+            "VisitsByPairing",
+            VisitRow.all(),
+            parent_column="pairing_id",
+            parent_id=self.id,
+            order=("-at", "-id"),
+            to_node=Visit.from_model,
+            first=first,
+            after=after,
         )
 
 
@@ -509,14 +607,16 @@ class Visit(ModelNode):
         members = await info.context.loaders.by_id(MemberRow).load_many(
             [p.member_id if p else -1 for p in found]  # type: ignore[attr-defined]
         )
-        return [p is not None and pairings.may_see_pairing(info.context.principal, p, m)
-                for p, m in zip(found, members, strict=True)]
+        return [
+            p is not None and pairings.may_see_pairing(info.context.principal, p, m)
+            for p, m in zip(found, members, strict=True)
+        ]
 
 
 # ------------------------------------------------------------------ mode
 
 
-CommunityModeRef = Annotated["CommunityModeEnum", strawberry.lazy("schema.places")]
+CommunityModeRef = Annotated["CommunityModeEnum", strawberry.lazy("schema.places")]  # noqa: F821
 
 
 @strawberry.type(description="常急转换: one switch of a community's mode.")
@@ -530,8 +630,14 @@ class CommunityModeChange:
 
     @classmethod
     def from_model(cls, obj: ModeChangeRow) -> CommunityModeChange:
-        return cls(from_=CommunityMode(obj.from_mode), to=CommunityMode(obj.to_mode), at=obj.at, reason=obj.reason,
-                   reassigned_members=obj.reassigned, community_id=obj.community_id)  # type: ignore[attr-defined]
+        return cls(
+            from_=CommunityMode(obj.from_mode),
+            to=CommunityMode(obj.to_mode),
+            at=obj.at,
+            reason=obj.reason,
+            reassigned_members=obj.reassigned,
+            community_id=obj.community_id,
+        )  # type: ignore[attr-defined]
 
     @strawberry.field
     async def community(self, info: Info) -> CommunityRef:

@@ -26,12 +26,23 @@ class Town:
     resident: Account
     members: list[tuple[Account, Member]] = field(default_factory=list)
 
-    async def member(self, *, work_unit: bool = True, kind: MemberKind = MemberKind.PARTY_MEMBER,
-                     community: Community | None = None) -> tuple[Account, Member]:
+    async def member(
+        self,
+        *,
+        work_unit: bool = True,
+        kind: MemberKind = MemberKind.PARTY_MEMBER,
+        community: Community | None = None,
+    ) -> tuple[Account, Member]:
         where = community or self.community
         account = await self.factory.account(Role.MEMBER, where, roles=((Role.RESIDENT, where),))
-        member = await Member.create(account=account, community=where, kind=kind,
-                                     work_unit=self.unit if work_unit else None, skills=[], checked_in_at=clock.now())
+        member = await Member.create(
+            account=account,
+            community=where,
+            kind=kind,
+            work_unit=self.unit if work_unit else None,
+            skills=[],
+            checked_in_at=clock.now(),
+        )
         self.members.append((account, member))
         return account, member
 

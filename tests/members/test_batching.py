@@ -11,7 +11,17 @@ from tortoise import connections
 
 from api import clock
 from api.models.care import CareCategory, CareRecipient
-from api.models.members import Pairing, Post, PostClaim, ServiceRecord, Specialty, Team, TeamKind, TeamMembership, Visit
+from api.models.members import (
+    Pairing,
+    Post,
+    PostClaim,
+    ServiceRecord,
+    Specialty,
+    Team,
+    TeamKind,
+    TeamMembership,
+    Visit,
+)
 from tests.members.helpers import gid
 
 MEMBERS = """query($c: ID!) { members(communityId: $c, first: 50) { edges { node {
@@ -41,9 +51,16 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 
 async def _grow(town, n: int) -> None:
-    team = await Team.create(community=town.community, name=f"服务队{n}", kind=TeamKind.SERVICE, created_at=clock.now())
-    post = await Post.create(community=town.community, title=f"岗位{n}", specialty=Specialty.LEGAL, capacity=99,
-                             created_at=clock.now())
+    team = await Team.create(
+        community=town.community, name=f"服务队{n}", kind=TeamKind.SERVICE, created_at=clock.now()
+    )
+    post = await Post.create(
+        community=town.community,
+        title=f"岗位{n}",
+        specialty=Specialty.LEGAL,
+        capacity=99,
+        created_at=clock.now(),
+    )
     for i in range(n):
         _, member = await town.member()
         team.leader_id = member.id
@@ -51,11 +68,18 @@ async def _grow(town, n: int) -> None:
         await TeamMembership.create(team=team, member=member, joined_at=clock.now())
         await PostClaim.create(post=post, member=member, claimed_at=clock.now())
         for _ in range(2):
-            await ServiceRecord.create(member=member, community=town.community, minutes=30, summary="s", at=clock.now())
-        recipient = await CareRecipient.create(community=town.community, name=f"老人{n}-{i}",
-                                               category=CareCategory.ELDERLY_ALONE, created_at=clock.now())
-        pairing = await Pairing.create(member=member, recipient=recipient, community=town.community,
-                                       started_at=clock.now())
+            await ServiceRecord.create(
+                member=member, community=town.community, minutes=30, summary="s", at=clock.now()
+            )
+        recipient = await CareRecipient.create(
+            community=town.community,
+            name=f"老人{n}-{i}",
+            category=CareCategory.ELDERLY_ALONE,
+            created_at=clock.now(),
+        )
+        pairing = await Pairing.create(
+            member=member, recipient=recipient, community=town.community, started_at=clock.now()
+        )
         for k in range(3):
             await Visit.create(pairing=pairing, at=clock.now(), minutes=10, note=f"第{k}次")
 

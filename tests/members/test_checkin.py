@@ -14,13 +14,24 @@ async def test_check_in_grants_member_and_shows_on_me(api, factory):
     community = await factory.community(code="BRJ", name="百瑞景社区")
     unit = await factory.organization(name="武汉市税务局第一分局")
     account = await factory.account(Role.RESIDENT, community)
-    data = (await api.data(op("CheckIn"), {"communityCode": "brj", "kind": "PARTY_MEMBER",
-                                           "workUnitId": gid("Organization", unit), "skills": ["法律咨询", " 调解 "]},
-                           as_=account))["memberCheckIn"]
+    data = (
+        await api.data(
+            op("CheckIn"),
+            {
+                "communityCode": "brj",
+                "kind": "PARTY_MEMBER",
+                "workUnitId": gid("Organization", unit),
+                "skills": ["法律咨询", " 调解 "],
+            },
+            as_=account,
+        )
+    )["memberCheckIn"]
     assert data["errors"] == []
     member = data["member"]
     assert member["kind"] == "PARTY_MEMBER" and member["skills"] == ["法律咨询", "调解"]
-    assert member["community"]["name"] == "百瑞景社区" and member["workUnit"]["name"] == "武汉市税务局第一分局"
+    assert (
+        member["community"]["name"] == "百瑞景社区" and member["workUnit"]["name"] == "武汉市税务局第一分局"
+    )
     assert await RoleGrant.exists(account_id=account.id, role=Role.MEMBER, community_id=community.id)
     me = (await api.data(MEMBERSHIPS, as_=account))["me"]
     assert me["member"]["id"] == member["id"]
@@ -39,7 +50,9 @@ async def test_one_membership_per_account_and_community(api, factory):
     again = (await api.data(op("CheckIn"), variables, as_=account))["memberCheckIn"]
     assert codes(again) == ["DUPLICATE"] and again["member"] is None
     # a second community is a second membership; `member` is the first, `memberships` both
-    assert (await api.data(op("CheckIn"), {**variables, "communityCode": "JASQ"}, as_=account))["memberCheckIn"]["errors"] == []
+    assert (await api.data(op("CheckIn"), {**variables, "communityCode": "JASQ"}, as_=account))[
+        "memberCheckIn"
+    ]["errors"] == []
     me = (await api.data(MEMBERSHIPS, as_=account))["me"]
     assert len(me["memberships"]) == 2 and me["member"]["id"] == me["memberships"][0]["id"]
     assert await Member.filter(account_id=account.id).count() == 2
@@ -47,12 +60,23 @@ async def test_one_membership_per_account_and_community(api, factory):
 
 async def test_check_in_refuses_unknown_code_and_work_unit(api, factory):
     account = await factory.account(Role.RESIDENT)
-    data = (await api.data(op("CheckIn"), {"communityCode": "NOPE", "kind": "GIG_WORKER",
-                                           "workUnitId": gid("Organization", 999)}, as_=account))["memberCheckIn"]
-    assert {(e["field"], e["code"]) for e in data["errors"]} == {("communityCode", "NOT_FOUND"), ("workUnitId", "NOT_FOUND")}
+    data = (
+        await api.data(
+            op("CheckIn"),
+            {"communityCode": "NOPE", "kind": "GIG_WORKER", "workUnitId": gid("Organization", 999)},
+            as_=account,
+        )
+    )["memberCheckIn"]
+    assert {(e["field"], e["code"]) for e in data["errors"]} == {
+        ("communityCode", "NOT_FOUND"),
+        ("workUnitId", "NOT_FOUND"),
+    }
     assert await Member.all().count() == 0
 
 
 async def test_check_in_needs_an_account(api, factory):
     await factory.community(code="BRJ")
-    assert await api.error_code(op("CheckIn"), {"communityCode": "BRJ", "kind": "VOLUNTEER"}) == "UNAUTHENTICATED"
+    assert (
+        await api.error_code(op("CheckIn"), {"communityCode": "BRJ", "kind": "VOLUNTEER"})
+        == "UNAUTHENTICATED"
+    )

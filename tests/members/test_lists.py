@@ -21,13 +21,23 @@ LISTS = """query($c: ID!) { needs(communityId: $c) { totalCount edges { node { t
 
 async def test_needs_projects_evaluations(api, town, factory, clock):
     community = gid("Community", town.community)
-    need = (await api.data(NEED, {"c": community, "t": "小区路灯不亮", "d": "3 栋到 5 栋之间晚上太黑"}, as_=town.resident))["needSubmit"]
+    need = (
+        await api.data(
+            NEED, {"c": community, "t": "小区路灯不亮", "d": "3 栋到 5 栋之间晚上太黑"}, as_=town.resident
+        )
+    )["needSubmit"]
     assert need["errors"] == [] and need["need"]["status"] == "OPEN"
     stranger = await factory.account(Role.RESIDENT, await factory.community())
     assert await api.error_code(NEED, {"c": community, "t": "x", "d": "y"}, as_=stranger) == "FORBIDDEN"
 
-    variables = {"c": community, "t": "路灯改造", "u": gid("Organization", town.unit), "m": "税务局出资, 物业施工",
-                 "d": "2026-09-30", "n": [need["need"]["id"]]}
+    variables = {
+        "c": community,
+        "t": "路灯改造",
+        "u": gid("Organization", town.unit),
+        "m": "税务局出资, 物业施工",
+        "d": "2026-09-30",
+        "n": [need["need"]["id"]],
+    }
     assert await api.error_code(PROJECT, variables, as_=town.resident) == "FORBIDDEN"
     past = (await api.data(PROJECT, {**variables, "d": "2020-01-01"}, as_=town.admin))["projectCreate"]
     assert codes(past) == ["OUT_OF_RANGE"]
@@ -37,23 +47,33 @@ async def test_needs_projects_evaluations(api, town, factory, clock):
     assert (await Need.get()).status == NeedStatus.ADOPTED
     project_id = made["project"]["id"]
 
-    early = (await api.data(EVALUATE, {"p": project_id, "v": "SATISFIED"}, as_=town.resident))["projectEvaluate"]
+    early = (await api.data(EVALUATE, {"p": project_id, "v": "SATISFIED"}, as_=town.resident))[
+        "projectEvaluate"
+    ]
     assert codes(early) == ["INVALID_TRANSITION"]
     # the lead unit's ORG_ADMIN reports it done
     done = (await api.data(FINISH, {"p": project_id}, as_=town.unit_admin))["projectFinish"]
     assert done["errors"] == [] and done["project"]["status"] == "FINISHED"
-    assert codes((await api.data(FINISH, {"p": project_id}, as_=town.admin))["projectFinish"]) == ["INVALID_TRANSITION"]
+    assert codes((await api.data(FINISH, {"p": project_id}, as_=town.admin))["projectFinish"]) == [
+        "INVALID_TRANSITION"
+    ]
 
-    first = (await api.data(EVALUATE, {"p": project_id, "v": "SATISFIED"}, as_=town.resident))["projectEvaluate"]
+    first = (await api.data(EVALUATE, {"p": project_id, "v": "SATISFIED"}, as_=town.resident))[
+        "projectEvaluate"
+    ]
     assert first == {"evaluation": {"verdict": "SATISFIED", "comment": "路灯修好了"}, "errors": []}
-    again = (await api.data(EVALUATE, {"p": project_id, "v": "DISSATISFIED"}, as_=town.resident))["projectEvaluate"]
+    again = (await api.data(EVALUATE, {"p": project_id, "v": "DISSATISFIED"}, as_=town.resident))[
+        "projectEvaluate"
+    ]
     assert codes(again) == ["ALREADY_DONE"]
     member_account, _ = await town.member()
     await api.data(EVALUATE, {"p": project_id, "v": "BASICALLY_SATISFIED"}, as_=member_account)
     assert await api.error_code(EVALUATE, {"p": project_id, "v": "SATISFIED"}, as_=stranger) == "FORBIDDEN"
 
     lists = await api.data(LISTS, {"c": community}, as_=town.resident)
-    assert lists["needs"]["totalCount"] == 1 and lists["needs"]["edges"][0]["node"]["project"] == {"title": "路灯改造"}
+    assert lists["needs"]["totalCount"] == 1 and lists["needs"]["edges"][0]["node"]["project"] == {
+        "title": "路灯改造"
+    }
     project = lists["projects"]["edges"][0]["node"]
     assert project["evaluationSummary"] == {"satisfied": 1, "basicallySatisfied": 1, "dissatisfied": 0}
     assert project["evaluations"]["totalCount"] == 2

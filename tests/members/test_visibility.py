@@ -18,8 +18,9 @@ MEMBER = "query($id: ID!) { node(id: $id) { ... on Member { id points serviceRec
 @pytest.fixture
 async def record(town):
     account, member = await town.member()
-    row = await ServiceRecord.create(member=member, community=town.community, minutes=30, summary="入户走访",
-                                      at=clock.now())
+    row = await ServiceRecord.create(
+        member=member, community=town.community, minutes=30, summary="入户走访", at=clock.now()
+    )
     return account, member, row
 
 
@@ -44,7 +45,11 @@ async def test_the_communitys_staff_see_it(api, town, record, factory, role):
 
 async def test_the_work_units_org_admin_sees_it(api, town, record):
     _, member, row = record
-    assert await _sees(api, town.unit_admin, gid("ServiceRecord", row), gid("Member", member)) == (True, 1, True)
+    assert await _sees(api, town.unit_admin, gid("ServiceRecord", row), gid("Member", member)) == (
+        True,
+        1,
+        True,
+    )
 
 
 async def test_another_member_of_the_community_does_not(api, town, record):
@@ -55,7 +60,11 @@ async def test_another_member_of_the_community_does_not(api, town, record):
 
 async def test_a_resident_does_not(api, town, record):
     _, member, row = record
-    assert await _sees(api, town.resident, gid("ServiceRecord", row), gid("Member", member)) == (False, 0, False)
+    assert await _sees(api, town.resident, gid("ServiceRecord", row), gid("Member", member)) == (
+        False,
+        0,
+        False,
+    )
 
 
 async def test_another_communitys_admin_does_not(api, record, factory):
@@ -73,8 +82,14 @@ async def test_another_organisations_org_admin_does_not(api, record, factory):
 
 async def test_without_a_work_unit_no_org_admin_sees_it(api, town):
     account, member = await town.member(work_unit=False)
-    row = await ServiceRecord.create(member=member, community=town.community, minutes=10, summary="x", at=clock.now())
-    assert await _sees(api, town.unit_admin, gid("ServiceRecord", row), gid("Member", member)) == (False, 0, False)
+    row = await ServiceRecord.create(
+        member=member, community=town.community, minutes=10, summary="x", at=clock.now()
+    )
+    assert await _sees(api, town.unit_admin, gid("ServiceRecord", row), gid("Member", member)) == (
+        False,
+        0,
+        False,
+    )
     assert await _sees(api, account, gid("ServiceRecord", row), gid("Member", member)) == (True, 1, True)
 
 
@@ -86,5 +101,9 @@ async def test_only_the_member_sees_their_ledger(api, town, record):
 
     async with transaction() as conn:
         await points.apply(account_id=account.id, delta=10, reason="test", source="test:1", connection=conn)
-    assert (await api.data(ledger, {"id": gid("Member", member)}, as_=account))["node"]["pointsLedger"]["totalCount"] == 1
-    assert (await api.data(ledger, {"id": gid("Member", member)}, as_=town.admin))["node"]["pointsLedger"]["totalCount"] == 0
+    assert (await api.data(ledger, {"id": gid("Member", member)}, as_=account))["node"]["pointsLedger"][
+        "totalCount"
+    ] == 1
+    assert (await api.data(ledger, {"id": gid("Member", member)}, as_=town.admin))["node"]["pointsLedger"][
+        "totalCount"
+    ] == 0
