@@ -172,22 +172,31 @@ async def test_mode_changes_are_pushed_live(api, town, clock):
 
 
 async def test_the_contracts_subscription_as_sent(api, town):
-    """`ModeChanges` exactly as dashboards send it: the second switch arrives live."""
+    """`ModeChanges` exactly as dashboards send it (no `since`): once the subscription has started,
+    every switch arrives, in order."""
     variables = {"communityId": gid("Community", town.community)}
     async with api.websocket() as ws:
         sub = await subscribe(ws, op("ModeChanges"), variables, token=await town.factory.token(town.admin))
-        # switch until the subscription has started: each switch answers whether it was seen
-        modes = ["EMERGENCY", "NORMAL"] * 5
+        # the server starts the subscription on its own time: switch until one arrives
+        sent: dict[str, str] = {}
+        modes = ["EMERGENCY", "NORMAL"] * 10
         for i, mode in enumerate(modes):
+            sent[f"演练{i}"] = mode
             await _switch(api, town, mode, f"演练{i}")
             try:
-                event = (await sub.next(timeout=0.5))["communityMode"]
+                first = (await sub.next(timeout=0.5))["communityMode"]
+                break
             except TimeoutError:
                 continue
-            assert event["to"] == mode and event["reason"] == f"演练{i}"
-            break
         else:
             raise AssertionError("no mode change arrived")
+        assert sent[first["reason"]] == first["to"]
+        # from now on nothing is missed
+        following = "EMERGENCY" if first["community"]["mode"] == "NORMAL" else "NORMAL"
+        await _switch(api, town, following, "实战")
+        while (event := (await sub.next())["communityMode"])["reason"] != "实战":
+            assert event["reason"] in sent
+        assert event["to"] == following and event["community"]["mode"] == following
 
 
 async def test_only_staff_and_members_follow_the_mode(api, town, factory):
