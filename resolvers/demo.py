@@ -16,6 +16,7 @@ from api.models.places import Community, Grid, GridWorker, Organization, Organiz
 from api.settings import Settings
 from resolvers import accounts
 from resolvers.consultations import demo as consultations_demo
+from resolvers.members import demo as members_demo
 from resolvers.stations import demo as stations_demo
 
 DEMO_PASSWORD = "zhili-demo-2026"
@@ -88,7 +89,11 @@ class DemoContext:
 
 
 #: each domain's demo data, run in order after the core seed; each must be idempotent
-DOMAIN_SEEDS: list[Callable[[DemoContext], Awaitable[None]]] = [stations_demo.seed_demo, consultations_demo.seed_demo]
+DOMAIN_SEEDS: list[Callable[[DemoContext], Awaitable[None]]] = [
+    members_demo.seed_demo,
+    stations_demo.seed_demo,
+    consultations_demo.seed_demo,
+]
 
 
 async def _grant(account: Account, role: Role, community: Community | None, organization: Organization | None) -> None:

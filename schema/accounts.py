@@ -27,6 +27,7 @@ from schema.base import (
     mutate,
     require_account,
 )
+from schema import members
 from schema.context import Info
 from schema.places import Community, Organization
 
@@ -50,7 +51,11 @@ class RoleGrant:
 from schema.consultations import AccountConsultations  # noqa: E402
 from schema.stations import AccountStations  # noqa: E402
 
-ACCOUNT_MIXINS: tuple[type, ...] = (AccountConsultations, AccountStations)
+ACCOUNT_MIXINS: tuple[type, ...] = (
+    members.AccountMembers,
+    AccountConsultations,
+    AccountStations,
+)
 
 
 def _sees_contact(principal: Principal, account_id: int) -> bool:

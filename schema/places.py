@@ -27,6 +27,7 @@ from schema.base import (
     decode_optional,
     mutate,
 )
+from schema import members
 from schema.context import Info
 
 if TYPE_CHECKING:
@@ -49,11 +50,18 @@ class PlacesStats:
 
 # Each domain adds its counts (`<Domain>Stats`) and its lists on a community (`Community<Domain>`)
 # as a mixin, listed here; the mixins use lazy references back to this module.
-STATS_MIXINS: tuple[type, ...] = (PlacesStats,)
 from schema.consultations import CommunityConsultations  # noqa: E402
 from schema.stations import CommunityStations  # noqa: E402
 
-COMMUNITY_MIXINS: tuple[type, ...] = (CommunityConsultations, CommunityStations)
+STATS_MIXINS: tuple[type, ...] = (
+    PlacesStats,
+    members.MembersStats,
+)
+COMMUNITY_MIXINS: tuple[type, ...] = (
+    members.CommunityMembers,
+    CommunityConsultations,
+    CommunityStations,
+)
 
 
 @strawberry.type(description="Counts shown on a community's dashboard.")

@@ -20,7 +20,7 @@ from strawberry.types import ExecutionContext
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from api.settings import Settings
-from schema import accounts, audit, care, consultations, places, stations
+from schema import accounts, audit, care, consultations, members, places, stations
 from schema.base import GeoPoint
 
 log = logging.getLogger("zhili.graphql")
@@ -30,6 +30,7 @@ QUERIES: tuple[type, ...] = (
     places.Query,
     audit.Query,
     care.Query,
+    members.Query,
     stations.Query,
     consultations.Query,
 )
@@ -37,10 +38,12 @@ MUTATIONS: tuple[type, ...] = (
     accounts.Mutation,
     places.Mutation,
     care.Mutation,
+    members.Mutation,
     stations.Mutation,
     consultations.Mutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
+    members.Subscription,
     consultations.Subscription,
 )
 

@@ -20,12 +20,6 @@ CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract"
 
 #: operation -> the domain (issue) that will make it validate
 PENDING: dict[str, str] = {
-    # members (issue 5)
-    "CreateTeam": "members", "CreatePost": "members", "DispatchOrder": "members", "RateRecord": "members",
-    "SwitchMode": "members", "ModeChanges": "members", "CheckIn": "members", "CommunityPosts": "members",
-    "ClaimPost": "members", "JoinTeam": "members", "RequestService": "members", "ProposeService": "members",
-    "OpenOrders": "members", "AcceptOrder": "members", "CompleteOrder": "members", "MyService": "members",
-    "PairUp": "members", "LogVisit": "members", "MyPairings": "members",
     # devices and alerts (issue 4)
     "RegisterDevice": "devices", "SetAlertRules": "devices", "SetGeofence": "devices", "AlertFeed": "devices",
     "AckAlert": "devices", "ResolveAlert": "devices", "DeviceBoard": "devices", "DeviceLive": "devices",

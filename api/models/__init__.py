@@ -12,4 +12,5 @@ APPS: dict[str, list[str]] = {
     "care": ["api.models.care"],
     "consultations": ["api.models.consultations"],
     "stations": ["api.models.stations"],
+    "members": ["api.models.members"],
 }
