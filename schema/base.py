@@ -14,7 +14,7 @@ from tortoise.queryset import QuerySet
 from api.auth import Principal
 from api.errors import ErrorCode, Forbidden, Unauthenticated, UserError, UserErrors
 from api.models.accounts import Role
-from api.pagination import Page, Window, page
+from api.pagination import Page, Window, empty_page, page, pages_by_parent
 from schema.context import Info
 
 T = TypeVar("T")
@@ -181,6 +181,56 @@ async def connection(
     result = await page(queryset, window(info, first, after, last, before))
     for row in result.rows:
         info.context.loaders.prime(row)
+    return Connection.of(result, to_node)
+
+
+def list_connection(
+    info: Info,
+    items: Sequence[Any],
+    to_node: Callable[[Any], T],
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> Connection[T]:
+    """A connection over a list computed in Python (e.g. sorted by distance)."""
+    start, stop = window(info, first, after, last, before).bounds(len(items))
+    total = len(items)
+
+    async def count() -> int:
+        return total
+
+    result: Page[Any] = Page(
+        rows=list(items[start:stop]), start=start, has_next=stop < total, has_previous=start > 0, count=count
+    )
+    return Connection.of(result, to_node)
+
+
+def empty_connection() -> Connection[Any]:
+    return Connection.of(empty_page(), lambda row: row)
+
+
+async def nested_connection(
+    info: Info,
+    name: str,
+    queryset: QuerySet[M],
+    *,
+    parent_column: str,
+    parent_id: int,
+    order: Sequence[str],
+    to_node: Callable[[M], T],
+    first: int | None,
+    after: str | None,
+) -> Connection[T]:
+    """A page of a child list (`Consultation.messages`, `Pairing.visits`): the pages of every parent
+    asked for in the request come from one windowed statement (`pages_by_parent`)."""
+    w = window(info, first, after)
+
+    async def batch(parent_ids: list[int]) -> list[Page[M]]:
+        pages = await pages_by_parent(queryset, parent_column=parent_column, parent_ids=parent_ids, order=order, window=w)
+        return [pages[p] for p in parent_ids]
+
+    result = await info.context.loaders.get((name, w.first, w.after), batch).load(parent_id)
     return Connection.of(result, to_node)
 
 

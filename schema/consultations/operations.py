@@ -15,13 +15,13 @@ from schema.base import (
     Connection,
     IsAuthenticated,
     UserErrorType,
+    connection,
     decode_id,
     decode_optional,
     mutate,
     require_account,
 )
 from schema.context import Info
-from schema.stations.paging import paged
 
 if TYPE_CHECKING:
     pass
@@ -168,7 +168,7 @@ class Query:
         qs = consultations.committee_members(
             community_id=community_id, expertise=f.expertise, search=f.search
         )
-        return await paged(
+        return await connection(
             info, qs, CommitteeMember.from_model, first=first, after=after, last=last, before=before
         )
 

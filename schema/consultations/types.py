@@ -17,15 +17,15 @@ from api.models.consultations import ConsultationMessage as ConsultationMessageR
 from api.models.consultations import ConsultationMode, ConsultationStatus
 from api.models.consultations import ConsultationSlot as ConsultationSlotRow
 from api.models.consultations import Room as RoomRow
-from api.pagination import pages_by_parent
 from resolvers import consultations
 from schema.base import (
     Connection,
     ModelNode,
-    window,
+    connection,
+    list_connection,
+    nested_connection,
 )
 from schema.context import Info
-from schema.stations.paging import list_connection, paged
 
 if TYPE_CHECKING:
     from schema.accounts import Account
@@ -304,22 +304,11 @@ class Consultation(ModelNode):
     async def messages(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ConsultationMessage]:
-        w = window(info, first, after)
-
-        async def batch(ids: list[int]) -> list[Any]:
-            pages = await pages_by_parent(
-                consultations.messages_queryset(),
-                parent_column="consultation_id",
-                parent_ids=ids,
-                order=("sent_at", "id"),
-                window=w,
-            )
-            return [pages[i] for i in ids]
-
-        result = await info.context.loaders.get(f"MessagesByConsultation:{w.first}:{w.after}", batch).load(
-            self.id
+        return await nested_connection(
+            info, "MessagesByConsultation", consultations.messages_queryset(), parent_column="consultation_id",
+            parent_id=self.id, order=("sent_at", "id"), to_node=ConsultationMessage.from_model,
+            first=first, after=after,
         )
-        return Connection.of(result, ConsultationMessage.from_model)
 
 
 @strawberry.type(description="Something that happened to a consultation.")
@@ -346,7 +335,7 @@ class CommunityConsultations:
     ) -> Connection[CommitteeMember]:
         community_id: int = self.id  # type: ignore[attr-defined]
         qs = consultations.committee_members(community_id=community_id)
-        return await paged(
+        return await connection(
             info, qs, CommitteeMember.from_model, first=first, after=after, last=last, before=before
         )
 
@@ -375,7 +364,7 @@ class AccountConsultations:
         account_id: int = self.id  # type: ignore[attr-defined]
         if info.context.principal.account_id != account_id:
             return list_connection(info, [], Consultation.from_model)
-        return await paged(
+        return await connection(
             info,
             consultations.consultations_of(account_id, statuses=status),
             Consultation.from_model,

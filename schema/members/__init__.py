@@ -12,7 +12,7 @@ from api.models.members import Member as MemberRow
 from api.models.members import Post as PostRow
 from api.models.members import Team as TeamRow
 from resolvers.members import checkin, mode, orders
-from schema.base import Connection
+from schema.base import Connection, connection, empty_connection
 from schema.context import Info
 from schema.members import lists, service
 from schema.members.types import (
@@ -21,7 +21,6 @@ from schema.members.types import (
     Post,
     ServicePointsRule,
     Team,
-    connection,
     my_memberships,
 )
 
@@ -85,7 +84,6 @@ class CommunityMembers:
         before: str | None = None,
     ) -> Connection[CommunityModeChange]:
         if not mode.may_follow_mode(info.context.principal, self.id):  # type: ignore[attr-defined]
-            from schema.members.types import empty_connection
 
             return empty_connection()
         qs = mode.mode_changes(community_id=self.id)  # type: ignore[attr-defined]

@@ -18,21 +18,21 @@ from api.models.members import Project as ProjectRow
 from resolvers.members import lists
 from schema.base import (
     Connection,
+    HasRole,
     IsAuthenticated,
     ModelNode,
     UserErrorType,
+    connection,
     decode_id,
     decode_optional,
     mutate,
+    nested_connection,
 )
 from schema.context import Info
 from schema.members.types import (
     CommunityRef,
-    Needs,
     OrganizationRef,
-    connection,
     load_community,
-    nested_connection,
 )
 
 NeedStatusEnum = strawberry.enum(
@@ -296,7 +296,7 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        permission_classes=[Needs(Role.COMMUNITY_ADMIN)],
+        permission_classes=[HasRole(Role.COMMUNITY_ADMIN)],
         description="Agree a project with a work unit (COMMUNITY_ADMIN); the needs it answers are adopted.",
     )
     async def project_create(self, info: Info, input: ProjectCreateInput) -> ProjectPayload:
@@ -315,7 +315,7 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        permission_classes=[Needs(Role.COMMUNITY_ADMIN, Role.ORG_ADMIN)],
+        permission_classes=[HasRole(Role.COMMUNITY_ADMIN, Role.ORG_ADMIN)],
         description="Report a project done (the community's admin or the lead unit's ORG_ADMIN).",
     )
     async def project_finish(self, info: Info, input: ProjectFinishInput) -> ProjectPayload:

@@ -17,8 +17,10 @@ from api.models.places import CommunityMode
 from resolvers.members import checkin, mode, orders, pairings
 from schema.base import (
     Connection,
+    HasRole,
     IsAuthenticated,
     UserErrorType,
+    connection,
     decode_id,
     decode_optional,
     mutate,
@@ -31,7 +33,6 @@ from schema.members.types import (
     CommunityRef,
     Member,
     MemberKindEnum,
-    Needs,
     Pairing,
     Post,
     ServiceOrder,
@@ -43,12 +44,11 @@ from schema.members.types import (
     Team,
     TeamKindEnum,
     Visit,
-    connection,
     my_memberships,
 )
 
-ADMINS = Needs(Role.COMMUNITY_ADMIN)
-MEMBERS = Needs(Role.MEMBER)
+ADMINS = HasRole(Role.COMMUNITY_ADMIN)
+MEMBERS = HasRole(Role.MEMBER)
 
 
 def _community_id(global_id: strawberry.ID, field: str = "communityId") -> int:

@@ -3,19 +3,15 @@ CommunityModeChange. Every nested list is batched through the request's loaders.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Annotated, Self, TypeVar
 
 import strawberry
 from strawberry import relay
-from strawberry.permission import BasePermission
 from tortoise.models import Model
-from tortoise.queryset import QuerySet
 
-from api.errors import Unauthenticated
 from api.models.accounts import Account as AccountRow
-from api.models.accounts import Role
 from api.models.care import CareRecipient as CareRecipientRow
 from api.models.members import CommunityModeChange as ModeChangeRow
 from api.models.members import Member as MemberRow
@@ -30,9 +26,8 @@ from api.models.members import TeamMembership as TeamMembershipRow
 from api.models.members import Visit as VisitRow
 from api.models.places import CommunityMode
 from api.models.points import PointsLedgerEntry as LedgerRow
-from api.pagination import page, pages_by_parent
 from resolvers.members import access, checkin, orders, pairings
-from schema.base import Connection, ModelNode, window
+from schema.base import Connection, ModelNode, empty_connection, nested_connection
 from schema.care import CareRecipient
 from schema.context import Info
 
@@ -63,105 +58,12 @@ M = TypeVar("M", bound=Model)
 # ------------------------------------------------------------------ shared helpers
 
 
-def Needs(*roles: Role) -> type[BasePermission]:
-    """`schema.base.HasRole` without its shared state.
-
-    strawberry makes one permission instance per field, and `HasRole` rewrites its own message
-    and code for an anonymous caller, so after one anonymous call the field answered
-    UNAUTHENTICATED to logged-in callers too; this raises instead of mutating.
-    """
-
-    class _Needs(BasePermission):
-        message = f"Needs one of the roles {', '.join(r.value for r in roles)}."
-        error_extensions = {"code": "FORBIDDEN"}  # noqa: RUF012
-
-        def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-            principal = info.context.principal
-            if principal.account_id is None:
-                raise Unauthenticated()
-            return principal.is_admin or principal.has_role(*roles)
-
-    _Needs.__name__ = f"Needs_{'_'.join(r.value for r in roles)}"
-    return _Needs
-
-
 async def load_community(info: Info, community_id: int) -> Community:
     from schema.places import Community
 
     found = await Community.load(info, community_id)
     assert found is not None
     return found
-
-
-class _InlineParams(QuerySet[Any]):
-    """A queryset whose `.sql()` inlines its parameters.
-
-    `pages_by_parent` wraps `queryset.sql()` in its windowed statement and runs it without
-    parameters, while tortoise 1.x's `.sql()` leaves placeholders in: inlining them here
-    lets it run (the values are the parents' integer ids and the queryset's own filters).
-    """
-
-    def sql(self, params_inline: bool = True) -> str:
-        return super().sql(params_inline=True)
-
-
-def _inline(queryset: QuerySet[M]) -> QuerySet[M]:
-    clone = queryset._clone()
-    clone.__class__ = _InlineParams
-    return clone
-
-
-async def nested_connection(
-    info: Info,
-    name: str,
-    queryset: QuerySet[M],
-    *,
-    parent_column: str,
-    parent_id: int,
-    order: Sequence[str],
-    to_node: Callable[[M], T],
-    first: int | None,
-    after: str | None,
-) -> Connection[T]:
-    """One page of a child list per parent, every parent of the request's same page in one statement."""
-    w = window(info, first, after)
-
-    async def batch(parent_ids: list[int]) -> list[Any]:
-        pages = await pages_by_parent(
-            _inline(queryset), parent_column=parent_column, parent_ids=parent_ids, order=order, window=w
-        )
-        return [pages[p] for p in parent_ids]
-
-    page = await info.context.loaders.get((name, w.first, w.after), batch).load(parent_id)
-    return Connection.of(page, to_node)
-
-
-async def connection(
-    info: Info,
-    queryset: QuerySet[M],
-    to_node: Callable[[M], T],
-    *,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Connection[T]:
-    """`schema.base.connection`, priming the loaders without `Loaders.prime`.
-
-    `Loaders.prime` clears the key first, and strawberry's DataLoader raises KeyError when
-    clearing a key it never cached, so `schema.base.connection` fails on any non-empty page.
-    """
-    result = await page(queryset, window(info, first, after, last, before))
-    loader = info.context.loaders.by_id(queryset.model)
-    for row in result.rows:
-        loader.prime(row.pk, row)
-    return Connection.of(result, to_node)
-
-
-def empty_connection() -> Connection[Any]:
-    from api.pagination import empty_page
-
-    return Connection.of(empty_page(), lambda r: r)
 
 
 async def my_memberships(info: Info) -> list[MemberRow]:

@@ -1,7 +1,6 @@
 """Stations (江城蜂巢), their rewards (积分兑换) and activities. Stations and rewards are public."""
 
 from schema.stations.operations import Mutation, Query
-from schema.stations.paging import list_connection, paged
 from schema.stations.types import (
     AccountStations,
     CommunityStations,
@@ -20,6 +19,4 @@ __all__ = [
     "Reward",
     "Station",
     "StationActivity",
-    "list_connection",
-    "paged",
 ]

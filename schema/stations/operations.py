@@ -13,8 +13,10 @@ from schema.base import (
     GeoPointInput,
     IsAuthenticated,
     UserErrorType,
+    connection,
     decode_id,
     decode_optional,
+    list_connection,
     mutate,
     require_account,
 )
@@ -22,7 +24,6 @@ from schema.context import Info
 
 if TYPE_CHECKING:
     pass
-from schema.stations.paging import list_connection, paged
 from schema.stations.types import (
     STATION_MANAGERS,
     OpeningPeriodInput,
@@ -190,7 +191,7 @@ class Query:
             qs = stations.stations_queryset(
                 service=f.service, community_id=community_id, demonstration=f.demonstration
             )
-            return await paged(
+            return await connection(
                 info, qs, Station.from_model, first=first, after=after, last=last, before=before
             )
         from api.errors import BadInput, UserError

@@ -21,12 +21,13 @@ from schema.base import (
     GeoPoint,
     IsAuthenticated,
     ModelNode,
+    connection,
+    list_connection,
 )
 from schema.context import Info
 
 if TYPE_CHECKING:
     from schema.places import Community, Organization
-from schema.stations.paging import list_connection, paged
 
 T = TypeVar("T")
 
@@ -290,7 +291,7 @@ class CommunityStations:
     ) -> Connection[Station]:
         community_id: int = self.id  # type: ignore[attr-defined]
         qs = stations.stations_queryset(community_id=community_id)
-        return await paged(info, qs, Station.from_model, first=first, after=after, last=last, before=before)
+        return await connection(info, qs, Station.from_model, first=first, after=after, last=last, before=before)
 
 
 @strawberry.type
@@ -306,7 +307,7 @@ class AccountStations:
     ) -> Connection[Redemption]:
         if info.context.principal.account_id != self.id:  # type: ignore[attr-defined]
             return list_connection(info, [], Redemption.from_model)
-        return await paged(
+        return await connection(
             info,
             stations.redemptions_of(self.id),  # type: ignore[attr-defined]
             Redemption.from_model,
