@@ -29,6 +29,7 @@ from schema.base import (
 )
 from schema.context import Info
 from schema.places import Community, Organization
+from schema.reports import AccountReports
 
 
 @strawberry.type(description="A role held within a scope (no community and no organisation: everywhere).")
@@ -47,7 +48,7 @@ class RoleGrant:
 
 
 # Each domain adds what an account has in it (`me.reports`, `me.member`…) as a mixin listed here.
-ACCOUNT_MIXINS: tuple[type, ...] = ()
+ACCOUNT_MIXINS: tuple[type, ...] = (AccountReports,)
 
 
 def _sees_contact(principal: Principal, account_id: int) -> bool:

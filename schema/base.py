@@ -14,7 +14,7 @@ from tortoise.queryset import QuerySet
 from api.auth import Principal
 from api.errors import ErrorCode, Forbidden, Unauthenticated, UserError, UserErrors
 from api.models.accounts import Role
-from api.pagination import Page, Window, page
+from api.pagination import Page, Window, page, page_of
 from schema.context import Info
 
 T = TypeVar("T")
@@ -178,6 +178,20 @@ async def connection(
     for row in result.rows:
         info.context.loaders.prime(row)
     return Connection.of(result, to_node)
+
+
+def list_connection(
+    info: Info,
+    rows: Sequence[Any],
+    to_node: Callable[[Any], T],
+    *,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> Connection[T]:
+    """One page of a list already in memory, as a connection (same cursors as `connection`)."""
+    return Connection.of(page_of(rows, window(info, first, after, last, before)), to_node)
 
 
 # ---------------------------------------------------------------------------- nodes

@@ -28,6 +28,7 @@ from schema.base import (
     mutate,
 )
 from schema.context import Info
+from schema.reports import CommunityReports, ReportsStats
 
 if TYPE_CHECKING:
     from schema.accounts import Account
@@ -49,8 +50,8 @@ class PlacesStats:
 
 # Each domain adds its counts (`<Domain>Stats`) and its lists on a community (`Community<Domain>`)
 # as a mixin, listed here; the mixins use lazy references back to this module.
-STATS_MIXINS: tuple[type, ...] = (PlacesStats,)
-COMMUNITY_MIXINS: tuple[type, ...] = ()
+STATS_MIXINS: tuple[type, ...] = (PlacesStats, ReportsStats)
+COMMUNITY_MIXINS: tuple[type, ...] = (CommunityReports,)
 
 
 @strawberry.type(description="Counts shown on a community's dashboard.")

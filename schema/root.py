@@ -20,14 +20,14 @@ from strawberry.types import ExecutionContext
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from api.settings import Settings
-from schema import accounts, audit, places
+from schema import accounts, audit, places, reports
 from schema.base import GeoPoint
 
 log = logging.getLogger("zhili.graphql")
 
-QUERIES: tuple[type, ...] = (accounts.Query, places.Query, audit.Query)
-MUTATIONS: tuple[type, ...] = (accounts.Mutation, places.Mutation)
-SUBSCRIPTIONS: tuple[type, ...] = ()
+QUERIES: tuple[type, ...] = (accounts.Query, places.Query, audit.Query, reports.Query)
+MUTATIONS: tuple[type, ...] = (accounts.Mutation, places.Mutation, reports.Mutation)
+SUBSCRIPTIONS: tuple[type, ...] = (reports.Subscription,)
 
 
 @strawberry.type

@@ -9,4 +9,5 @@ from __future__ import annotations
 #: app label -> the model modules it is made of. A domain adds its line here.
 APPS: dict[str, list[str]] = {
     "core": ["api.models.accounts", "api.models.places", "api.models.points", "api.models.audit"],
+    "reports": ["api.models.reports"],
 }
