@@ -51,9 +51,8 @@ class Loaders:
 
     def prime(self, obj: Model) -> None:
         """After a write: the next `by_id` load of this row sees the new state."""
-        loader = self.by_id(type(obj))
-        loader.clear(obj.pk)
-        loader.prime(obj.pk, obj)
+        # `force`: DataLoader.clear raises KeyError for a key it never cached
+        self.by_id(type(obj)).prime(obj.pk, obj, force=True)
 
     def clear_all(self) -> None:
         self._loaders.clear()
