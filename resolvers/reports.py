@@ -10,6 +10,7 @@ report's channel and its community's.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -338,6 +339,9 @@ class TicketChanged:
     at: datetime
     note: str | None
     actor_id: int | None
+    #: unique per publication: subscribers of one process share one load per key (ids can recur
+    #: when a database is reset or restored)
+    key: str
 
 
 TICKET = events.Topic("ticket", TicketChanged)
@@ -367,7 +371,7 @@ class TicketUpdate:
 
 async def _load_for_event(change: TicketChanged) -> Report | None:
     """The report as it stands after a change; loaded once per process however many subscribers wait."""
-    return await events.hub().load_once(("ticket", change.event_id), lambda: Report.get_or_none(id=change.report_id))
+    return await events.hub().load_once(("ticket", change.key), lambda: Report.get_or_none(id=change.report_id))
 
 
 async def watch_tickets(
@@ -532,6 +536,7 @@ def _change_of(report: Report, entry: ReportEvent) -> TicketChanged:
         report_id=report.id, community_id=report.community_id, event_id=entry.id, version=entry.version,  # type: ignore[attr-defined]
         action=entry.action.value, from_status=entry.from_status.value if entry.from_status else None,
         to_status=entry.status.value, at=entry.at, note=entry.note, actor_id=entry.actor_id,  # type: ignore[attr-defined]
+        key=uuid.uuid4().hex,
     )
 
 
