@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from api.errors import ErrorCode, UserErrors
-from api.models.reports import Report, ReportEvent, ReportPhoto, TicketStatus
+from api.models.reports import Report, ReportCategory, ReportEvent, ReportPhoto, TicketStatus
 from resolvers import reports
 from tests.reports.conftest import JPEG, NOT_AN_IMAGE, PNG, WEBP, submit, submitted
 
@@ -110,7 +110,7 @@ async def test_photo_too_large(world, settings):
     small = settings.with_overrides(max_upload_bytes=100)
     with pytest.raises(UserErrors) as caught:
         await reports.submit_report(
-            principal=await _principal(world.resident), settings=small, category=reports.ReportCategory.ENVIRONMENT,
+            principal=await _principal(world.resident), settings=small, category=ReportCategory.ENVIRONMENT,
             description="垃圾堆放", lat=30.5275, lng=114.3297, photos=[JPEG],
         )
     assert [(e.field, e.code) for e in caught.value.errors] == [("photos.0", ErrorCode.FILE_TOO_LARGE)]

@@ -1,0 +1,96 @@
+"""Routing: which body handles a category of report in a community, by when, and the points it earns;
+and where an escalated report goes next (community → street → city operations centre)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from api.auth import Principal
+from api.errors import ErrorCode, Forbidden, UserError, Validator
+from api.models.accounts import Role
+from api.models.places import Community, Organization, OrganizationKind
+from api.models.reports import Report, ReportCategory, ReportRoute
+
+#: community -> street -> city operations centre
+MAX_ESCALATION = 2
+
+
+
+
+@dataclass(frozen=True, slots=True)
+class RouteDefault:
+    #: the kind of organisation in the community that handles it; None: the community itself
+    kind: OrganizationKind | None
+    sla_hours: int
+    #: points the reporter earns when it is resolved (江城小蜜蜂: a security clue 100, a hazard 50)
+    points: int
+
+
+#: what a community without its own `ReportRoute` for a category gets
+DEFAULT_ROUTES: dict[ReportCategory, RouteDefault] = {
+    ReportCategory.SECURITY_CLUE: RouteDefault(None, 24, 100),
+    ReportCategory.SAFETY_HAZARD: RouteDefault(None, 24, 50),
+    ReportCategory.ENVIRONMENT: RouteDefault(OrganizationKind.PROPERTY_MANAGEMENT, 48, 10),
+    ReportCategory.FACILITY_FAULT: RouteDefault(OrganizationKind.PROPERTY_MANAGEMENT, 48, 10),
+    ReportCategory.DAILY_GOVERNANCE: RouteDefault(None, 72, 10),
+    # 我的诉求: enterprise matters to the enterprise, industry matters to the industry committee
+    ReportCategory.APPEAL_RIGHTS: RouteDefault(OrganizationKind.ENTERPRISE, 120, 0),
+    ReportCategory.APPEAL_INDUSTRY: RouteDefault(OrganizationKind.INDUSTRY_COMMITTEE, 120, 0),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    organization_id: int | None
+    sla_hours: int
+    points: int
+
+
+async def route_for(community_id: int, category: ReportCategory) -> Route:
+    """The community's route for the category, else the default (an organisation of the kind in the community)."""
+    row = await ReportRoute.get_or_none(community_id=community_id, category=category)
+    if row is not None:
+        return Route(row.organization_id, row.sla_hours, row.points)  # type: ignore[attr-defined]
+    default = DEFAULT_ROUTES[category]
+    org_id = None
+    if default.kind is not None:
+        found = await Organization.filter(community_id=community_id, kind=default.kind).order_by("id").first()
+        org_id = found.id if found is not None else None
+    return Route(org_id, default.sla_hours, default.points)
+
+
+async def set_route(
+    *, principal: Principal, community_id: int, category: ReportCategory, organization_id: int | None,
+    sla_hours: int, points: int,
+) -> ReportRoute:
+    """A community admin sets who handles a category, by when, and the points it earns."""
+    if not principal.acts_in_community(community_id, Role.COMMUNITY_ADMIN):
+        raise Forbidden("Only the community's admin sets its report routing.")
+    v = Validator()
+    v.check(1 <= sla_hours <= 24 * 90, ErrorCode.OUT_OF_RANGE, "The due time is 1 hour to 90 days.", "slaHours")
+    v.check(0 <= points <= 10_000, ErrorCode.OUT_OF_RANGE, "Points are 0 to 10000.", "points")
+    v.raise_if_any()
+    if not await Community.exists(id=community_id):
+        raise UserError(ErrorCode.NOT_FOUND, "No such community.", "communityId")
+    if organization_id is not None and not await Organization.exists(id=organization_id):
+        raise UserError(ErrorCode.NOT_FOUND, "No such organisation.", "organizationId")
+    route, _ = await ReportRoute.update_or_create(
+        community_id=community_id, category=category,
+        defaults={"organization_id": organization_id, "sla_hours": sla_hours, "points": points},
+    )
+    return route
+
+
+async def escalation_target(report: Report, level: int) -> int | None:
+    """The body a report goes to at `level`: the community's street, then the city operations centre."""
+    street = await Organization.filter(community_id=report.community_id, kind=OrganizationKind.STREET).order_by("id").first()  # type: ignore[attr-defined]
+    if level == 1 and street is not None:
+        return street.id
+    if level >= 1:
+        if street is not None and street.parent_id is not None:  # type: ignore[attr-defined]
+            parent = await Organization.get_or_none(id=street.parent_id, kind=OrganizationKind.CITY_OPS_CENTER)  # type: ignore[attr-defined]
+            if parent is not None:
+                return parent.id
+        centre = await Organization.filter(kind=OrganizationKind.CITY_OPS_CENTER).order_by("id").first()
+        return centre.id if centre is not None else None
+    return None
