@@ -135,7 +135,12 @@ class Report(ModelNode):
 
     @classmethod
     async def visible(cls, info: Info, rows: list[ReportRow]) -> list[bool]:  # type: ignore[override]
-        return await reports.can_see(info.context.principal, rows)
+        principal = info.context.principal
+        loader = info.context.loaders.get("ReportFollowedById", lambda ids: reports.following(principal, ids))
+        direct = [reports.sees_directly(principal, r) for r in rows]
+        follows = await loader.load_many([r.id for r, ok in zip(rows, direct, strict=True) if not ok])
+        undecided = iter(follows)
+        return [ok or next(undecided) for ok in direct]
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:  # noqa: A002
@@ -327,10 +332,10 @@ class CommunityReports:
 
     @strawberry.field(description="How each category is routed here (defaults for categories not set).")
     async def report_routes(self, info: Info) -> list[ReportRouteType]:
-        routes = [(c, await reports.route_for(self.id, c)) for c in ReportCategory]  # type: ignore[attr-defined]
+        routes = await info.context.loaders.get("ReportRoutesByCommunity", reports.routes_of).load(self.id)  # type: ignore[attr-defined]
         return [
             ReportRouteType(category=c, sla_hours=r.sla_hours, points=r.points, organization_id=r.organization_id)
-            for c, r in routes
+            for c, r in routes.items()
         ]
 
 

@@ -7,7 +7,15 @@
 - `reading`: filters, near + radius, counts.
 """
 
-from resolvers.reports.access import STAFF, can_see, is_staff, sees_reporter, visible
+from resolvers.reports.access import (
+    STAFF,
+    can_see,
+    following,
+    is_staff,
+    sees_directly,
+    sees_reporter,
+    visible,
+)
 from resolvers.reports.lifecycle import (
     AUTO_CLOSE_AFTER,
     REOPEN_WINDOW,
@@ -43,14 +51,14 @@ from resolvers.reports.reading import (
     open_counts,
     photo_for,
 )
-from resolvers.reports.routing import DEFAULT_ROUTES, Route, route_for, set_route
+from resolvers.reports.routing import DEFAULT_ROUTES, Route, route_for, routes_of, set_route
 from resolvers.reports.submit import submit_report
 
 __all__ = [
     "AUTO_CLOSE_AFTER", "DEFAULT_ROUTES", "REOPEN_WINDOW", "STAFF", "TICKET", "TRANSITIONS", "Actor", "Nearby",
     "ReportCriteria", "Route", "TicketChanged", "TicketUpdate", "TimerRun", "accept_report", "actors_of",
     "can_see", "close_report", "community_channel", "dispatch_report", "escalate_report", "find_nearby",
-    "find_reports", "is_overdue", "is_staff", "mark_duplicate", "open_counts", "photo_for", "reject_report",
-    "reopen_report", "report_channel", "resolve_report", "route_for", "run_timers", "sees_reporter", "set_route",
+    "find_reports", "following", "is_overdue", "is_staff", "mark_duplicate", "open_counts", "photo_for", "reject_report",
+    "reopen_report", "report_channel", "resolve_report", "route_for", "routes_of", "run_timers", "sees_directly", "sees_reporter", "set_route",
     "start_report", "submit_report", "visible", "watch_tickets",
 ]

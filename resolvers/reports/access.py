@@ -50,6 +50,12 @@ async def followed(principal: Principal, report_ids: Sequence[int]) -> set[int]:
     return {int(r) for r in rows}
 
 
+async def following(principal: Principal, report_ids: list[int]) -> list[bool]:
+    """Whether the principal follows each report (a DataLoader batch function)."""
+    found = await followed(principal, report_ids)
+    return [i in found for i in report_ids]
+
+
 async def can_see(principal: Principal, reports: Sequence[Report]) -> list[bool]:
     """Whether the principal may see each report: a resident their own (and what they follow),
     staff their community's, an organisation what is assigned to it, city operators everything."""

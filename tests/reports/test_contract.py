@@ -27,8 +27,9 @@ OTHERS = ("members", "activeAlerts", "devicesOnline", "devicesOffline", "alerts"
 
 
 @pytest.fixture(scope="module")
-def schema() -> graphql.GraphQLSchema:
-    return graphql.build_schema(build_schema(Settings()).as_str(), assume_valid_sdl=True)
+def schema(test_settings: Settings) -> graphql.GraphQLSchema:
+    # the app's own settings: strawberry binds types to one schema per process
+    return graphql.build_schema(build_schema(test_settings).as_str(), assume_valid_sdl=True)
 
 
 @pytest.mark.parametrize(("file", "name"), OPERATIONS)
