@@ -32,7 +32,7 @@ class Box:
 
 
 def around(lat: float, lng: float, radius_m: float) -> Box:
-    """The smallest latitude/longitude box holding the circle of `radius_m` around the point (a little more)."""
+    """The smallest latitude/longitude box holding the circle of `radius_m` around the point."""
     dlat = math.degrees(radius_m / EARTH_RADIUS_M) * 1.001
     lat_min, lat_max = lat - dlat, lat + dlat
     if lat_min <= -90 or lat_max >= 90:

@@ -57,7 +57,7 @@ class StoredPhoto:
 
 
 async def _read(upload: Any, limit: int) -> bytes:
-    """At most `limit + 1` bytes of an upload (a starlette `UploadFile`, or plain bytes from a use case caller)."""
+    """At most `limit + 1` bytes of an upload: a starlette `UploadFile`, or bytes from a direct caller."""
     if isinstance(upload, bytes | bytearray):
         return bytes(upload[: limit + 1])
     chunks: list[bytes] = []
@@ -71,7 +71,9 @@ async def _read(upload: Any, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def read_photos(uploads: Sequence[Any], settings: Settings, v: Validator, *, field: str = "photos") -> list[PendingPhoto]:
+async def read_photos(
+    uploads: Sequence[Any], settings: Settings, v: Validator, *, field: str = "photos"
+) -> list[PendingPhoto]:
     """Check every upload; problems are added to `v` (one per photo, field `photos.<i>`)."""
     if len(uploads) > settings.max_photos:
         v.add(ErrorCode.TOO_MANY_FILES, f"At most {settings.max_photos} photos.", field)
@@ -81,7 +83,11 @@ async def read_photos(uploads: Sequence[Any], settings: Settings, v: Validator, 
         data = await _read(upload, settings.max_upload_bytes)
         where = f"{field}.{i}"
         if len(data) > settings.max_upload_bytes:
-            v.add(ErrorCode.FILE_TOO_LARGE, f"A photo is at most {settings.max_upload_bytes // 1024} KiB.", where)
+            v.add(
+                ErrorCode.FILE_TOO_LARGE,
+                f"A photo is at most {settings.max_upload_bytes // 1024} KiB.",
+                where,
+            )
             continue
         kind = filetype.guess(data) if data else None
         if kind is None or kind.mime not in ALLOWED_TYPES:
@@ -112,7 +118,9 @@ def _remove(root: Path, stored: Sequence[StoredPhoto]) -> None:
 
 
 @contextlib.asynccontextmanager
-async def saving(photos: Sequence[PendingPhoto], settings: Settings, *, folder: str) -> AsyncIterator[list[StoredPhoto]]:
+async def saving(
+    photos: Sequence[PendingPhoto], settings: Settings, *, folder: str
+) -> AsyncIterator[list[StoredPhoto]]:
     """Write the photos; if the block raises, remove them again and re-raise."""
     root = _root(settings)
     stored: list[StoredPhoto] = []
@@ -145,7 +153,9 @@ def endpoint(find: Finder, settings: Settings) -> Callable[[Request], Awaitable[
         try:
             principal = await authenticate(request.headers.get("authorization"))
         except InvalidCredentials:
-            return JSONResponse({"error": "unauthenticated"}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+            return JSONResponse(
+                {"error": "unauthenticated"}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+            )
         path = str(request.path_params["path"])
         content_type = await find(principal, path) if principal.account_id is not None else None
         file = locate(path, settings) if content_type is not None else None

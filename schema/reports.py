@@ -1,4 +1,4 @@
-"""Snap reports and appeals (随手拍、报事报修、我的诉求): types, queries, mutations and the live ticket status.
+"""Snap reports and appeals (随手拍、报事报修、我的诉求): types, queries, mutations, live ticket status.
 
 `schema.places` and `schema.accounts` import this module for their mixins (`Community.reports`,
 `Community.stats.openReports`, `me.reports`), so it refers back to their types lazily.
@@ -45,7 +45,8 @@ if TYPE_CHECKING:
     from schema.places import Community, Organization
 
 ReportCategoryEnum = strawberry.enum(
-    ReportCategory, name="ReportCategory",
+    ReportCategory,
+    name="ReportCategory",
     description="What a report is about; APPEAL_* are appeals (我的诉求) of gig workers.",
 )
 TicketStatusEnum = strawberry.enum(TicketStatus, name="TicketStatus", description="Where a ticket stands.")
@@ -98,13 +99,16 @@ class TimelineEntry:
     actor_id: strawberry.Private[int | None]
     shows_actor: strawberry.Private[bool]
 
-    @strawberry.field(description="Who made the change; null for the system, or to hide an anonymous reporter.")
+    @strawberry.field(
+        description="Who made the change; null for the system, or to hide an anonymous reporter."
+    )
     async def actor(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:
         return await _actor(info, self.actor_id, self.shows_actor)
 
 
 @strawberry.federation.type(
-    keys=["id"], name="Report",
+    keys=["id"],
+    name="Report",
     description="随手拍、报事报修、我的诉求: a ticket someone filed, with photos, routing and a timeline.",
 )
 class Report(ModelNode):
@@ -114,7 +118,9 @@ class Report(ModelNode):
     category: ReportCategoryEnum  # type: ignore[valid-type]
     status: TicketStatusEnum  # type: ignore[valid-type]
     location: GeoPoint
-    escalation_level: int = strawberry.field(description="0 in the community, 1 at the street, 2 at the city centre.")
+    escalation_level: int = strawberry.field(
+        description="0 in the community, 1 at the street, 2 at the city centre."
+    )
     due_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -128,9 +134,18 @@ class Report(ModelNode):
     @classmethod
     def from_model(cls, obj: ReportRow, *, distance_m: float | None = None, full: bool = True) -> Self:
         return cls(
-            id=obj.id, number=obj.number or "", category=obj.category, status=obj.status,
-            location=GeoPoint(lat=obj.lat, lng=obj.lng), escalation_level=obj.escalation_level, due_at=obj.due_at,
-            created_at=obj.created_at, updated_at=obj.updated_at, row=obj, full=full, distance_m=distance_m,
+            id=obj.id,
+            number=obj.number or "",
+            category=obj.category,
+            status=obj.status,
+            location=GeoPoint(lat=obj.lat, lng=obj.lng),
+            escalation_level=obj.escalation_level,
+            due_at=obj.due_at,
+            created_at=obj.created_at,
+            updated_at=obj.updated_at,
+            row=obj,
+            full=full,
+            distance_m=distance_m,
         )
 
     @classmethod
@@ -183,8 +198,13 @@ class Report(ModelNode):
         reporter_id = self.row.reporter_id  # type: ignore[attr-defined]
         return [
             TimelineEntry(
-                action=r.action, from_status=r.from_status, status=r.status, at=r.at, note=r.note,
-                actor_id=r.actor_id, shows_actor=shows or r.actor_id != reporter_id,  # type: ignore[attr-defined]
+                action=r.action,
+                from_status=r.from_status,
+                status=r.status,
+                at=r.at,
+                note=r.note,
+                actor_id=r.actor_id,
+                shows_actor=shows or r.actor_id != reporter_id,  # type: ignore[attr-defined]
             )
             for r in rows
         ]
@@ -195,7 +215,9 @@ class Report(ModelNode):
 
         return await Organization.load(info, self.row.assignee_id) if self.full else None  # type: ignore[attr-defined]
 
-    @strawberry.field(description="Who filed it; null when anonymous, except for the reporter and community staff.")
+    @strawberry.field(
+        description="Who filed it; null when anonymous, except for the reporter and community staff."
+    )
     async def reporter(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:
         shown = self.full and reports.sees_reporter(info.context.principal, self.row)
         return await _actor(info, self.row.reporter_id, shown)  # type: ignore[attr-defined]
@@ -228,7 +250,9 @@ class TicketStatusEvent:
     actor_id: strawberry.Private[int | None]
     shows_actor: strawberry.Private[bool]
 
-    @strawberry.field(description="Who made the change; null for the system, or to hide an anonymous reporter.")
+    @strawberry.field(
+        description="Who made the change; null for the system, or to hide an anonymous reporter."
+    )
     async def actor(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:
         return await _actor(info, self.actor_id, self.shows_actor)
 
@@ -237,9 +261,14 @@ class TicketStatusEvent:
         c = update.change
         return cls(
             report=Report.from_model(update.report),
-            from_=TicketStatus(c.from_status) if c.from_status else None, to=TicketStatus(c.to_status),
-            action=TicketAction(c.action), at=c.at, note=c.note, version=c.version,
-            actor_id=c.actor_id, shows_actor=update.shows_actor,
+            from_=TicketStatus(c.from_status) if c.from_status else None,
+            to=TicketStatus(c.to_status),
+            action=TicketAction(c.action),
+            at=c.at,
+            note=c.note,
+            version=c.version,
+            actor_id=c.actor_id,
+            shows_actor=update.shows_actor,
         )
 
 
@@ -251,7 +280,9 @@ class ReportRouteType:
     organization_id: strawberry.Private[int | None]
 
     @strawberry.field(description="Who handles it; null: the community itself.")
-    async def organization(self, info: Info) -> Annotated[Organization, strawberry.lazy("schema.places")] | None:
+    async def organization(
+        self, info: Info
+    ) -> Annotated[Organization, strawberry.lazy("schema.places")] | None:
         from schema.places import Organization
 
         return await Organization.load(info, self.organization_id)
@@ -265,11 +296,15 @@ class ReportFilterInput:
     category: ReportCategoryEnum | None = None  # type: ignore[valid-type]
     categories: list[ReportCategoryEnum] | None = None  # type: ignore[valid-type]
     status: list[TicketStatusEnum] | None = None  # type: ignore[valid-type]
-    open: bool | None = strawberry.field(default=None, description="true: SUBMITTED to IN_PROGRESS; false: the rest.")
+    open: bool | None = strawberry.field(
+        default=None, description="true: SUBMITTED to IN_PROGRESS; false: the rest."
+    )
     overdue: bool | None = None
     community_id: strawberry.ID | None = None
     assignee_id: strawberry.ID | None = None
-    near: GeoPointInput | None = strawberry.field(default=None, description="Nearest first, with `distanceM`.")
+    near: GeoPointInput | None = strawberry.field(
+        default=None, description="Nearest first, with `distanceM`."
+    )
     radius_m: float | None = strawberry.field(
         default=None,
         description="Metres around `near` (default 1000, at most 20000). Up to 200 with `open: true` lists "
@@ -283,26 +318,44 @@ def _criteria(
     f = f or ReportFilterInput()
     categories = [*(f.categories or []), *([f.category] if f.category else [])]
     return reports.ReportCriteria(
-        categories=categories or None, statuses=f.status or None, open=f.open, overdue=f.overdue,
-        community_id=community_id if community_id is not None else _query_id(f.community_id, "Community", "communityId"),
+        categories=categories or None,
+        statuses=f.status or None,
+        open=f.open,
+        overdue=f.overdue,
+        community_id=community_id
+        if community_id is not None
+        else _query_id(f.community_id, "Community", "communityId"),
         assignee_id=_query_id(f.assignee_id, "Organization", "assigneeId"),
         reporter_id=reporter_id,
-        near=(f.near.lat, f.near.lng) if f.near else None, radius_m=f.radius_m,
+        near=(f.near.lat, f.near.lng) if f.near else None,
+        radius_m=f.radius_m,
     )
 
 
 async def report_connection(
-    info: Info, criteria: reports.ReportCriteria, *,
-    first: int | None, after: str | None, last: int | None, before: str | None,
+    info: Info,
+    criteria: reports.ReportCriteria,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
 ) -> Connection[Report]:
     principal = info.context.principal
     if criteria.near is None:
         qs = reports.find_reports(principal=principal, criteria=criteria)
-        return await connection(info, qs, Report.from_model, first=first, after=after, last=last, before=before)
+        return await connection(
+            info, qs, Report.from_model, first=first, after=after, last=last, before=before
+        )
     found = await reports.find_nearby(principal=principal, criteria=criteria)
     return list_connection(
-        info, found, lambda n: Report.from_model(n.report, distance_m=n.distance_m, full=n.full),
-        first=first, after=after, last=last, before=before,
+        info,
+        found,
+        lambda n: Report.from_model(n.report, distance_m=n.distance_m, full=n.full),
+        first=first,
+        after=after,
+        last=last,
+        before=before,
     )
 
 
@@ -322,10 +375,17 @@ class ReportsStats:
 class CommunityReports:
     """`Community.reports` and `Community.reportRoutes`."""
 
-    @strawberry.field(description="The community's reports you may see, newest first (or nearest, with `near`).")
+    @strawberry.field(
+        description="The community's reports you may see, newest first (or nearest, with `near`)."
+    )
     async def reports(
-        self, info: Info, filter: ReportFilterInput | None = None,  # noqa: A002
-        first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+        self,
+        info: Info,
+        filter: ReportFilterInput | None = None,  # noqa: A002
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Report]:
         criteria = _criteria(filter, community_id=self.id)  # type: ignore[attr-defined]
         return await report_connection(info, criteria, first=first, after=after, last=last, before=before)
@@ -334,7 +394,9 @@ class CommunityReports:
     async def report_routes(self, info: Info) -> list[ReportRouteType]:
         routes = await info.context.loaders.get("ReportRoutesByCommunity", reports.routes_of).load(self.id)  # type: ignore[attr-defined]
         return [
-            ReportRouteType(category=c, sla_hours=r.sla_hours, points=r.points, organization_id=r.organization_id)
+            ReportRouteType(
+                category=c, sla_hours=r.sla_hours, points=r.points, organization_id=r.organization_id
+            )
             for c, r in routes.items()
         ]
 
@@ -343,10 +405,17 @@ class CommunityReports:
 class AccountReports:
     """`me.reports`."""
 
-    @strawberry.field(description="The account's own reports, newest first; shown to the account itself only.")
+    @strawberry.field(
+        description="The account's own reports, newest first; shown to the account itself only."
+    )
     async def reports(
-        self, info: Info, filter: ReportFilterInput | None = None,  # noqa: A002
-        first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+        self,
+        info: Info,
+        filter: ReportFilterInput | None = None,  # noqa: A002
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Report]:
         account_id: int = self.id  # type: ignore[attr-defined]
         if info.context.principal.account_id != account_id:
@@ -359,16 +428,25 @@ class AccountReports:
 class Query:
     @strawberry.field(
         permission_classes=[IsAuthenticated],
-        description="Reports you may see: your own; staff their community's; an organisation what is assigned "
-        "to it; city operators all.",
+        description="Reports you may see: your own; staff their community's; an organisation what is "
+        "assigned to it; city operators all.",
     )
     async def reports(
-        self, info: Info, filter: ReportFilterInput | None = None,  # noqa: A002
-        first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+        self,
+        info: Info,
+        filter: ReportFilterInput | None = None,  # noqa: A002
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Report]:
-        return await report_connection(info, _criteria(filter), first=first, after=after, last=last, before=before)
+        return await report_connection(
+            info, _criteria(filter), first=first, after=after, last=last, before=before
+        )
 
-    @strawberry.field(permission_classes=[IsAuthenticated], description="One report; null if absent or not yours to see.")
+    @strawberry.field(
+        permission_classes=[IsAuthenticated], description="One report; null if absent or not yours to see."
+    )
     async def report(self, info: Info, id: strawberry.ID) -> Report | None:  # noqa: A002
         pk = _query_id(id, "Report", "id")
         return None if pk is None else (await Report.resolve_nodes(info=info, node_ids=[str(pk)]))[0]
@@ -386,7 +464,9 @@ class ReportSubmitInput:
     photos: list[Upload] | None = strawberry.field(
         default=None, description="Up to 6 JPEG, PNG or WebP photos (GraphQL multipart request)."
     )
-    anonymous: bool = strawberry.field(default=False, description="Hide who filed it from all but community staff.")
+    anonymous: bool = strawberry.field(
+        default=False, description="Hide who filed it from all but community staff."
+    )
     community_id: strawberry.ID | None = strawberry.field(
         default=None, description="Default: found from the location and the reporter's communities."
     )
@@ -452,7 +532,9 @@ class ReportMarkDuplicateInput:
 class ReportRouteSetInput:
     community_id: strawberry.ID
     category: ReportCategoryEnum  # type: ignore[valid-type]
-    organization_id: strawberry.ID | None = strawberry.field(default=None, description="null: the community itself.")
+    organization_id: strawberry.ID | None = strawberry.field(
+        default=None, description="null: the community itself."
+    )
     sla_hours: int
     points: int
 
@@ -479,16 +561,24 @@ def _id(value: strawberry.ID) -> int:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(permission_classes=[IsAuthenticated], description="随手拍: file a report with photos.")
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated], description="随手拍: file a report with photos."
+    )
     async def report_submit(self, info: Info, input: ReportSubmitInput) -> ReportPayload:  # noqa: A002
         from schema.places import Community
 
         return await mutate(
             ReportPayload,
             lambda: reports.submit_report(
-                principal=info.context.principal, settings=info.context.settings, category=input.category,
-                description=input.description, lat=input.location.lat, lng=input.location.lng, address=input.address,
-                photos=input.photos or [], anonymous=input.anonymous,
+                principal=info.context.principal,
+                settings=info.context.settings,
+                category=input.category,
+                description=input.description,
+                lat=input.location.lat,
+                lng=input.location.lng,
+                address=input.address,
+                photos=input.photos or [],
+                anonymous=input.anonymous,
                 community_id=decode_optional(input.community_id, Community, field="communityId"),
             ),
             _report,
@@ -496,74 +586,151 @@ class Mutation:
 
     @strawberry.mutation(permission_classes=[HasRole(*WORKERS)], description="Take a submitted report on.")
     async def report_accept(self, info: Info, input: ReportAcceptInput) -> ReportPayload:  # noqa: A002
-        return await mutate(ReportPayload, lambda: reports.accept_report(
-            principal=info.context.principal, report_id=_id(input.id), note=input.note), _report)
+        return await mutate(
+            ReportPayload,
+            lambda: reports.accept_report(
+                principal=info.context.principal, report_id=_id(input.id), note=input.note
+            ),
+            _report,
+        )
 
-    @strawberry.mutation(permission_classes=[HasRole(Role.COMMUNITY_ADMIN, Role.CITY_OPERATOR)],
-                         description="派单: send a report to the organisation that handles it, with a due time.")
+    @strawberry.mutation(
+        permission_classes=[HasRole(Role.COMMUNITY_ADMIN, Role.CITY_OPERATOR)],
+        description="派单: send a report to the organisation that handles it, with a due time.",
+    )
     async def report_dispatch(self, info: Info, input: ReportDispatchInput) -> ReportPayload:  # noqa: A002
         from schema.places import Organization
 
-        return await mutate(ReportPayload, lambda: reports.dispatch_report(
-            principal=info.context.principal, report_id=_id(input.id),
-            assignee_id=decode_id(input.assignee_id, Organization, field="assigneeId"), due_at=input.due_at,
-            note=input.note), _report)
+        return await mutate(
+            ReportPayload,
+            lambda: reports.dispatch_report(
+                principal=info.context.principal,
+                report_id=_id(input.id),
+                assignee_id=decode_id(input.assignee_id, Organization, field="assigneeId"),
+                due_at=input.due_at,
+                note=input.note,
+            ),
+            _report,
+        )
 
     @strawberry.mutation(permission_classes=[HasRole(*WORKERS)], description="Start work on a report.")
     async def report_start(self, info: Info, input: ReportStartInput) -> ReportPayload:  # noqa: A002
-        return await mutate(ReportPayload, lambda: reports.start_report(
-            principal=info.context.principal, report_id=_id(input.id), note=input.note), _report)
+        return await mutate(
+            ReportPayload,
+            lambda: reports.start_report(
+                principal=info.context.principal, report_id=_id(input.id), note=input.note
+            ),
+            _report,
+        )
 
-    @strawberry.mutation(permission_classes=[HasRole(*WORKERS)],
-                         description="Resolve a report; its reporter earns the category's points once.")
+    @strawberry.mutation(
+        permission_classes=[HasRole(*WORKERS)],
+        description="Resolve a report; its reporter earns the category's points once.",
+    )
     async def report_resolve(self, info: Info, input: ReportResolveInput) -> ReportPayload:  # noqa: A002
-        return await mutate(ReportPayload, lambda: reports.resolve_report(
-            principal=info.context.principal, report_id=_id(input.id), note=input.note), _report)
+        return await mutate(
+            ReportPayload,
+            lambda: reports.resolve_report(
+                principal=info.context.principal, report_id=_id(input.id), note=input.note
+            ),
+            _report,
+        )
 
-    @strawberry.mutation(permission_classes=[HasRole(*WORKERS)], description="Reject a report, with the reason.")
+    @strawberry.mutation(
+        permission_classes=[HasRole(*WORKERS)], description="Reject a report, with the reason."
+    )
     async def report_reject(self, info: Info, input: ReportRejectInput) -> ReportPayload:  # noqa: A002
-        return await mutate(ReportPayload, lambda: reports.reject_report(
-            principal=info.context.principal, report_id=_id(input.id), reason=input.reason), _report)
+        return await mutate(
+            ReportPayload,
+            lambda: reports.reject_report(
+                principal=info.context.principal, report_id=_id(input.id), reason=input.reason
+            ),
+            _report,
+        )
 
-    @strawberry.mutation(permission_classes=[HasRole(*WORKERS)],
-                         description="上报: pass a report up, community → street → city operations centre.")
+    @strawberry.mutation(
+        permission_classes=[HasRole(*WORKERS)],
+        description="上报: pass a report up, community → street → city operations centre.",
+    )
     async def report_escalate(self, info: Info, input: ReportEscalateInput) -> ReportPayload:  # noqa: A002
-        return await mutate(ReportPayload, lambda: reports.escalate_report(
-            principal=info.context.principal, report_id=_id(input.id), reason=input.reason), _report)
+        return await mutate(
+            ReportPayload,
+            lambda: reports.escalate_report(
+                principal=info.context.principal, report_id=_id(input.id), reason=input.reason
+            ),
+            _report,
+        )
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated],
-                         description="The reporter reopens a resolved report, within 7 days.")
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="The reporter reopens a resolved report, within 7 days.",
+    )
     async def report_reopen(self, info: Info, input: ReportReopenInput) -> ReportPayload:  # noqa: A002
-        return await mutate(ReportPayload, lambda: reports.reopen_report(
-            principal=info.context.principal, report_id=_id(input.id), reason=input.reason), _report)
+        return await mutate(
+            ReportPayload,
+            lambda: reports.reopen_report(
+                principal=info.context.principal, report_id=_id(input.id), reason=input.reason
+            ),
+            _report,
+        )
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated],
-                         description="The reporter (or the community's admin) closes a resolved report.")
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="The reporter (or the community's admin) closes a resolved report.",
+    )
     async def report_close(self, info: Info, input: ReportCloseInput) -> ReportPayload:  # noqa: A002
-        return await mutate(ReportPayload, lambda: reports.close_report(
-            principal=info.context.principal, report_id=_id(input.id), note=input.note), _report)
+        return await mutate(
+            ReportPayload,
+            lambda: reports.close_report(
+                principal=info.context.principal, report_id=_id(input.id), note=input.note
+            ),
+            _report,
+        )
 
-    @strawberry.mutation(permission_classes=[HasRole(*WORKERS)],
-                         description="Close a report as a duplicate of another; its reporter follows that one.")
+    @strawberry.mutation(
+        permission_classes=[HasRole(*WORKERS)],
+        description="Close a report as a duplicate of another; its reporter follows that one.",
+    )
     async def report_mark_duplicate(self, info: Info, input: ReportMarkDuplicateInput) -> ReportPayload:  # noqa: A002
-        return await mutate(ReportPayload, lambda: reports.mark_duplicate(
-            principal=info.context.principal, report_id=_id(input.id),
-            original_id=decode_id(input.original_id, Report, field="originalId")), _report)
+        return await mutate(
+            ReportPayload,
+            lambda: reports.mark_duplicate(
+                principal=info.context.principal,
+                report_id=_id(input.id),
+                original_id=decode_id(input.original_id, Report, field="originalId"),
+            ),
+            _report,
+        )
 
-    @strawberry.mutation(permission_classes=[HasRole(Role.COMMUNITY_ADMIN)],
-                         description="Set who handles a category of report in a community, its due time and points.")
+    @strawberry.mutation(
+        permission_classes=[HasRole(Role.COMMUNITY_ADMIN)],
+        description="Set who handles a category of report in a community, its due time and points.",
+    )
     async def report_route_set(self, info: Info, input: ReportRouteSetInput) -> ReportRouteSetPayload:  # noqa: A002
         from schema.places import Community, Organization
 
         def build(row: ReportRouteRow) -> dict[str, Any]:
-            return {"route": ReportRouteType(category=row.category, sla_hours=row.sla_hours, points=row.points,
-                                             organization_id=row.organization_id)}  # type: ignore[attr-defined]
+            return {
+                "route": ReportRouteType(
+                    category=row.category,
+                    sla_hours=row.sla_hours,
+                    points=row.points,
+                    organization_id=row.organization_id,
+                )
+            }  # type: ignore[attr-defined]
 
-        return await mutate(ReportRouteSetPayload, lambda: reports.set_route(
-            principal=info.context.principal,
-            community_id=decode_id(input.community_id, Community, field="communityId"), category=input.category,
-            organization_id=decode_optional(input.organization_id, Organization, field="organizationId"),
-            sla_hours=input.sla_hours, points=input.points), build)
+        return await mutate(
+            ReportRouteSetPayload,
+            lambda: reports.set_route(
+                principal=info.context.principal,
+                community_id=decode_id(input.community_id, Community, field="communityId"),
+                category=input.category,
+                organization_id=decode_optional(input.organization_id, Organization, field="organizationId"),
+                sla_hours=input.sla_hours,
+                points=input.points,
+            ),
+            build,
+        )
 
 
 # ------------------------------------------------------------------------------------------- live
@@ -573,16 +740,18 @@ class Mutation:
 class Subscription:
     @strawberry.subscription(
         permission_classes=[IsAuthenticated],
-        description="A ticket's changes as they happen (`reportId`: its reporter, followers and handlers), or a "
-        "community's (`communityId`: its staff and city operators).",
+        description="A ticket's changes as they happen (`reportId`: its reporter, followers and handlers), "
+        "or a community's (`communityId`: its staff and city operators).",
     )
     async def ticket_status(
         self, info: Info, report_id: strawberry.ID | None = None, community_id: strawberry.ID | None = None
     ) -> AsyncGenerator[TicketStatusEvent, None]:
         updates = reports.watch_tickets(
-            principal=info.context.principal, report_id=_query_id(report_id, "Report", "reportId"),
+            principal=info.context.principal,
+            report_id=_query_id(report_id, "Report", "reportId"),
             community_id=_query_id(community_id, "Community", "communityId"),
         )
         async for update in updates:
-            info.context.loaders.clear_all()  # a websocket's loaders live as long as it does: load each event afresh
+            # a websocket's loaders live as long as it does: load each event afresh
+            info.context.loaders.clear_all()
             yield TicketStatusEvent.of(update)

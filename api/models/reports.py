@@ -31,7 +31,12 @@ class TicketStatus(StrEnum):
 
 
 #: a report someone still has to act on
-OPEN_STATUSES = (TicketStatus.SUBMITTED, TicketStatus.ACCEPTED, TicketStatus.DISPATCHED, TicketStatus.IN_PROGRESS)
+OPEN_STATUSES = (
+    TicketStatus.SUBMITTED,
+    TicketStatus.ACCEPTED,
+    TicketStatus.DISPATCHED,
+    TicketStatus.IN_PROGRESS,
+)
 
 
 class TicketAction(StrEnum):
@@ -55,7 +60,9 @@ class Report(Model):
     #: human-readable, e.g. "BRJ-20260701-00042", set from the id right after the insert
     number = fields.CharField(max_length=48, unique=True, null=True)
     community = fields.ForeignKeyField("core.Community", related_name="reports", on_delete=fields.CASCADE)
-    reporter = fields.ForeignKeyField("core.Account", related_name="reports", null=True, on_delete=fields.SET_NULL)
+    reporter = fields.ForeignKeyField(
+        "core.Account", related_name="reports", null=True, on_delete=fields.SET_NULL
+    )
     #: the reporter's identity is shown only to the reporter and the community's staff
     anonymous = fields.BooleanField(default=False)
     category = fields.CharEnumField(ReportCategory, max_length=32)
@@ -116,7 +123,9 @@ class ReportEvent(Model):
     status = fields.CharEnumField(TicketStatus, max_length=16)
     at = fields.DatetimeField()
     #: who did it (None: the system, e.g. a timer)
-    actor = fields.ForeignKeyField("core.Account", related_name="report_events", null=True, on_delete=fields.SET_NULL)
+    actor = fields.ForeignKeyField(
+        "core.Account", related_name="report_events", null=True, on_delete=fields.SET_NULL
+    )
     note = fields.TextField(null=True)
     #: the report's version after the change
     version = fields.IntField()
@@ -130,7 +139,9 @@ class ReportRoute(Model):
     """A community's routing of one category: who handles it, by when, and the reporter's points."""
 
     id = fields.IntField(primary_key=True)
-    community = fields.ForeignKeyField("core.Community", related_name="report_routes", on_delete=fields.CASCADE)
+    community = fields.ForeignKeyField(
+        "core.Community", related_name="report_routes", on_delete=fields.CASCADE
+    )
     category = fields.CharEnumField(ReportCategory, max_length=32)
     #: None means the community handles it itself
     organization = fields.ForeignKeyField(

@@ -1,4 +1,4 @@
-"""Snap reports and appeals (随手拍、报事报修、我的诉求): submitting, routing, the ticket's lifecycle, reading, live.
+"""Snap reports and appeals (随手拍、报事报修、我的诉求): submitting, routing, lifecycle, reading, live.
 
 - `submit`: a report with photos, validated whole, routed at once (`routing`).
 - `lifecycle`: the transition table per role (`TRANSITIONS`), every change one timeline entry and one
@@ -55,10 +55,46 @@ from resolvers.reports.routing import DEFAULT_ROUTES, Route, route_for, routes_o
 from resolvers.reports.submit import submit_report
 
 __all__ = [
-    "AUTO_CLOSE_AFTER", "DEFAULT_ROUTES", "REOPEN_WINDOW", "STAFF", "TICKET", "TRANSITIONS", "Actor", "Nearby",
-    "ReportCriteria", "Route", "TicketChanged", "TicketUpdate", "TimerRun", "accept_report", "actors_of",
-    "can_see", "close_report", "community_channel", "dispatch_report", "escalate_report", "find_nearby",
-    "find_reports", "following", "is_overdue", "is_staff", "mark_duplicate", "open_counts", "photo_for", "reject_report",
-    "reopen_report", "report_channel", "resolve_report", "route_for", "routes_of", "run_timers", "sees_directly", "sees_reporter", "set_route",
-    "start_report", "submit_report", "visible", "watch_tickets",
+    "AUTO_CLOSE_AFTER",
+    "DEFAULT_ROUTES",
+    "REOPEN_WINDOW",
+    "STAFF",
+    "TICKET",
+    "TRANSITIONS",
+    "Actor",
+    "Nearby",
+    "ReportCriteria",
+    "Route",
+    "TicketChanged",
+    "TicketUpdate",
+    "TimerRun",
+    "accept_report",
+    "actors_of",
+    "can_see",
+    "close_report",
+    "community_channel",
+    "dispatch_report",
+    "escalate_report",
+    "find_nearby",
+    "find_reports",
+    "following",
+    "is_overdue",
+    "is_staff",
+    "mark_duplicate",
+    "open_counts",
+    "photo_for",
+    "reject_report",
+    "reopen_report",
+    "report_channel",
+    "resolve_report",
+    "route_for",
+    "routes_of",
+    "run_timers",
+    "sees_directly",
+    "sees_reporter",
+    "set_route",
+    "start_report",
+    "submit_report",
+    "visible",
+    "watch_tickets",
 ]

@@ -15,8 +15,6 @@ from api.models.reports import Report
 STAFF = (Role.GRID_WORKER, Role.COMMUNITY_ADMIN)
 
 
-
-
 def is_staff(principal: Principal, community_id: int) -> bool:
     """A grid worker or admin of the community (or an administrator)."""
     return principal.acts_in_community(community_id, *STAFF)
@@ -44,9 +42,9 @@ async def followed(principal: Principal, report_ids: Sequence[int]) -> set[int]:
     """Of these reports, those the principal follows because their own report was marked its duplicate."""
     if principal.account_id is None or not report_ids:
         return set()
-    rows = await Report.filter(duplicate_of_id__in=list(report_ids), reporter_id=principal.account_id).values_list(
-        "duplicate_of_id", flat=True
-    )
+    rows = await Report.filter(
+        duplicate_of_id__in=list(report_ids), reporter_id=principal.account_id
+    ).values_list("duplicate_of_id", flat=True)
     return {int(r) for r in rows}
 
 
@@ -83,7 +81,9 @@ def visible(principal: Principal) -> QuerySet[Report]:
     if communities is None:
         return Report.all()
     me = principal.account_id
-    following = Subquery(Report.filter(reporter_id=me, duplicate_of_id__not_isnull=True).values("duplicate_of_id"))
+    following = Subquery(
+        Report.filter(reporter_id=me, duplicate_of_id__not_isnull=True).values("duplicate_of_id")
+    )
     scope = Q(reporter_id=me) | Q(id__in=following)
     if communities:
         scope |= Q(community_id__in=sorted(communities))

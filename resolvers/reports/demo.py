@@ -78,8 +78,10 @@ def _close(ctx: DemoContext) -> Step:
 
 
 def _dispatch(org: str) -> Callable[[DemoContext], Step]:
-    return lambda ctx: lambda p, rid: lifecycle.dispatch_report(
-        principal=p, report_id=rid, assignee_id=ctx.organizations[org].id
+    return lambda ctx: (
+        lambda p, rid: lifecycle.dispatch_report(
+            principal=p, report_id=rid, assignee_id=ctx.organizations[org].id
+        )
     )
 
 
@@ -92,26 +94,87 @@ def _reject(reason: str) -> Callable[[DemoContext], Step]:
 
 
 STORIES = [
-    Story("rider", "JASQ", ReportCategory.SAFETY_HAZARD, "路口红绿灯失灵，车辆和行人通行混乱", "黄鹤楼街道司门口路口",
-          30.5449, 114.3018, photo=(200, 30, 30),
-          steps=(("ja-admin", _accept), ("ja-admin", _start), ("ja-admin", _resolve("已联系交管部门修复信号灯")))),
-    Story("wang", "BRJ", ReportCategory.FACILITY_FAULT, "小区3栋门口下水道堵塞，污水漫到路面", "百瑞景社区3栋",
-          30.5277, 114.3295, photo=(90, 70, 40),
-          steps=(("brj-grid", _accept), ("brj-admin", _dispatch("百瑞景物业服务中心")), ("property", _start))),
-    Story("wang", "BRJ", ReportCategory.ENVIRONMENT, "5栋2单元楼道里垃圾堆放多日，有异味", "百瑞景社区5栋2单元",
-          30.5272, 114.3299),
-    Story("liu", "BRJ", ReportCategory.SECURITY_CLUE,
-          "有人在小区门口给老人发鸡蛋，登记老人身份证和电话，疑似保健品推销诈骗", "百瑞景社区东门",
-          30.5279, 114.3301, anonymous=True,
-          steps=(("brj-grid", _accept), ("brj-grid", _start), ("brj-grid", _resolve("治保主任到场驱离推销人员，已提醒老人")),
-                 ("liu", _close))),
-    Story("rider", "JASQ", ReportCategory.APPEAL_RIGHTS, "平台超时扣款规则不合理，恶劣天气也照常扣款", "机安社区",
-          30.5446, 114.3015, steps=(("ja-admin", _accept),)),
-    Story("zhao", "MQC", ReportCategory.SAFETY_HAZARD, "村道靠近鱼塘一段路基塌陷，夜间有落水危险", "茅圻村二组村道",
-          30.1192, 114.6271,
-          steps=(("mqc-grid", _accept), ("mqc-admin", _escalate("需镇里协调修路资金")))),
-    Story("wang", "BRJ", ReportCategory.DAILY_GOVERNANCE, "楼上装修晚上十点后还在施工", "百瑞景社区2栋",
-          30.5274, 114.3296, steps=(("brj-grid", _reject("夜间施工噪音请直接拨打110，社区已提醒物业加强管理")),)),
+    Story(
+        "rider",
+        "JASQ",
+        ReportCategory.SAFETY_HAZARD,
+        "路口红绿灯失灵，车辆和行人通行混乱",
+        "黄鹤楼街道司门口路口",
+        30.5449,
+        114.3018,
+        photo=(200, 30, 30),
+        steps=(
+            ("ja-admin", _accept),
+            ("ja-admin", _start),
+            ("ja-admin", _resolve("已联系交管部门修复信号灯")),
+        ),
+    ),
+    Story(
+        "wang",
+        "BRJ",
+        ReportCategory.FACILITY_FAULT,
+        "小区3栋门口下水道堵塞，污水漫到路面",
+        "百瑞景社区3栋",
+        30.5277,
+        114.3295,
+        photo=(90, 70, 40),
+        steps=(("brj-grid", _accept), ("brj-admin", _dispatch("百瑞景物业服务中心")), ("property", _start)),
+    ),
+    Story(
+        "wang",
+        "BRJ",
+        ReportCategory.ENVIRONMENT,
+        "5栋2单元楼道里垃圾堆放多日，有异味",
+        "百瑞景社区5栋2单元",
+        30.5272,
+        114.3299,
+    ),
+    Story(
+        "liu",
+        "BRJ",
+        ReportCategory.SECURITY_CLUE,
+        "有人在小区门口给老人发鸡蛋，登记老人身份证和电话，疑似保健品推销诈骗",
+        "百瑞景社区东门",
+        30.5279,
+        114.3301,
+        anonymous=True,
+        steps=(
+            ("brj-grid", _accept),
+            ("brj-grid", _start),
+            ("brj-grid", _resolve("治保主任到场驱离推销人员，已提醒老人")),
+            ("liu", _close),
+        ),
+    ),
+    Story(
+        "rider",
+        "JASQ",
+        ReportCategory.APPEAL_RIGHTS,
+        "平台超时扣款规则不合理，恶劣天气也照常扣款",
+        "机安社区",
+        30.5446,
+        114.3015,
+        steps=(("ja-admin", _accept),),
+    ),
+    Story(
+        "zhao",
+        "MQC",
+        ReportCategory.SAFETY_HAZARD,
+        "村道靠近鱼塘一段路基塌陷，夜间有落水危险",
+        "茅圻村二组村道",
+        30.1192,
+        114.6271,
+        steps=(("mqc-grid", _accept), ("mqc-admin", _escalate("需镇里协调修路资金"))),
+    ),
+    Story(
+        "wang",
+        "BRJ",
+        ReportCategory.DAILY_GOVERNANCE,
+        "楼上装修晚上十点后还在施工",
+        "百瑞景社区2栋",
+        30.5274,
+        114.3296,
+        steps=(("brj-grid", _reject("夜间施工噪音请直接拨打110，社区已提醒物业加强管理")),),
+    ),
 ]
 
 
@@ -124,7 +187,8 @@ async def _routes(ctx: DemoContext) -> None:
         ("BRJ", ReportCategory.APPEAL_INDUSTRY, "武汉快递行业党委"),
     ):
         await ReportRoute.get_or_create(
-            community=ctx.communities[code], category=category,
+            community=ctx.communities[code],
+            category=category,
             defaults={"organization": ctx.organizations[org], "sla_hours": 120, "points": 0},
         )
 
@@ -137,9 +201,15 @@ async def seed(ctx: DemoContext) -> None:
         if await Report.exists(reporter_id=reporter.id, description=story.description):
             continue
         report = await submit_report(
-            principal=await principal_for_account(reporter), settings=ctx.settings, category=story.category,
-            description=story.description, address=story.address, lat=story.lat, lng=story.lng,
-            anonymous=story.anonymous, community_id=ctx.communities[story.community].id,
+            principal=await principal_for_account(reporter),
+            settings=ctx.settings,
+            category=story.category,
+            description=story.description,
+            address=story.address,
+            lat=story.lat,
+            lng=story.lng,
+            anonymous=story.anonymous,
+            community_id=ctx.communities[story.community].id,
             photos=[_png(32, 24, story.photo)] if story.photo else [],
         )
         for username, make in story.steps:

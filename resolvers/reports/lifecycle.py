@@ -37,8 +37,6 @@ AUTO_CLOSE_AFTER = timedelta(days=7)
 NOTE_MAX = 2000
 
 
-
-
 class Actor(StrEnum):
     """Who someone is to a report, for the transition table."""
 
@@ -69,16 +67,26 @@ _WORKERS = frozenset({A.GRID_WORKER, A.COMMUNITY_ADMIN, A.HANDLER, A.CITY})
 #: the state machine: what may happen from which status, and who may make it happen
 TRANSITIONS: dict[TicketAction, Rule] = {
     TicketAction.ACCEPTED: Rule(frozenset({S.SUBMITTED}), S.ACCEPTED, _WORKERS),
-    TicketAction.DISPATCHED: Rule(frozenset({S.SUBMITTED, S.ACCEPTED, S.DISPATCHED}), S.DISPATCHED,
-                                  frozenset({A.COMMUNITY_ADMIN, A.CITY})),
+    TicketAction.DISPATCHED: Rule(
+        frozenset({S.SUBMITTED, S.ACCEPTED, S.DISPATCHED}),
+        S.DISPATCHED,
+        frozenset({A.COMMUNITY_ADMIN, A.CITY}),
+    ),
     TicketAction.STARTED: Rule(frozenset({S.ACCEPTED, S.DISPATCHED}), S.IN_PROGRESS, _WORKERS),
     TicketAction.RESOLVED: Rule(frozenset({S.IN_PROGRESS}), S.RESOLVED, _WORKERS),
-    TicketAction.REJECTED: Rule(frozenset({S.SUBMITTED, S.ACCEPTED}), S.REJECTED,
-                                frozenset({A.GRID_WORKER, A.COMMUNITY_ADMIN, A.CITY})),
+    TicketAction.REJECTED: Rule(
+        frozenset({S.SUBMITTED, S.ACCEPTED}),
+        S.REJECTED,
+        frozenset({A.GRID_WORKER, A.COMMUNITY_ADMIN, A.CITY}),
+    ),
     TicketAction.ESCALATED: Rule(_OPEN, S.DISPATCHED, _WORKERS),
     TicketAction.REOPENED: Rule(frozenset({S.RESOLVED}), S.ACCEPTED, frozenset({A.REPORTER})),
-    TicketAction.CLOSED: Rule(frozenset({S.RESOLVED}), S.CLOSED, frozenset({A.REPORTER, A.COMMUNITY_ADMIN, A.SYSTEM})),
-    TicketAction.MARKED_DUPLICATE: Rule(_OPEN, S.CLOSED, frozenset({A.GRID_WORKER, A.COMMUNITY_ADMIN, A.CITY})),
+    TicketAction.CLOSED: Rule(
+        frozenset({S.RESOLVED}), S.CLOSED, frozenset({A.REPORTER, A.COMMUNITY_ADMIN, A.SYSTEM})
+    ),
+    TicketAction.MARKED_DUPLICATE: Rule(
+        _OPEN, S.CLOSED, frozenset({A.GRID_WORKER, A.COMMUNITY_ADMIN, A.CITY})
+    ),
     TicketAction.OVERDUE: Rule(_OPEN, None, frozenset({A.SYSTEM})),
 }
 
@@ -145,8 +153,14 @@ async def _transition(
             raise UserError(ErrorCode.CONFLICT, "The report changed meanwhile; load it again.", "id")
         version = report.version + 1
         entry = await ReportEvent.create(
-            report_id=report.id, action=action, from_status=before, status=target, at=now,
-            actor_id=principal.account_id if principal is not None else None, note=note, version=version,
+            report_id=report.id,
+            action=action,
+            from_status=before,
+            status=target,
+            at=now,
+            actor_id=principal.account_id if principal is not None else None,
+            note=note,
+            version=version,
             using_db=conn,
         )
         for name, value in values.items():
@@ -179,12 +193,18 @@ def _optional_note(value: str | None) -> str | None:
 
 
 async def accept_report(*, principal: Principal, report_id: int, note: str | None = None) -> Report:
-    return await _transition(principal=principal, report_id=report_id, action=TicketAction.ACCEPTED,
-                             note=_optional_note(note))
+    return await _transition(
+        principal=principal, report_id=report_id, action=TicketAction.ACCEPTED, note=_optional_note(note)
+    )
 
 
 async def dispatch_report(
-    *, principal: Principal, report_id: int, assignee_id: int, due_at: datetime | None = None, note: str | None = None,
+    *,
+    principal: Principal,
+    report_id: int,
+    assignee_id: int,
+    due_at: datetime | None = None,
+    note: str | None = None,
 ) -> Report:
     """Send a report to the organisation that will handle it, by `due_at` (default: the route's due time)."""
     text = _optional_note(note)
@@ -195,42 +215,70 @@ async def dispatch_report(
             raise UserError(ErrorCode.NOT_FOUND, "No such organisation.", "assigneeId")
         if due_at is not None and due_at <= clock.now():
             raise UserError(ErrorCode.OUT_OF_RANGE, "The due time is in the future.", "dueAt")
-        due = due_at or report.due_at or clock.now() + timedelta(hours=(await route_for(report.community_id, report.category)).sla_hours)  # type: ignore[attr-defined]
+        due = (
+            due_at
+            or report.due_at
+            or clock.now()
+            + timedelta(hours=(await route_for(report.community_id, report.category)).sla_hours)
+        )  # type: ignore[attr-defined]
         return {"assignee_id": assignee.id, "due_at": due, "overdue_at": None}
 
-    return await _transition(principal=principal, report_id=report_id, action=TicketAction.DISPATCHED,
-                             note=text or None, prepare=prepare)
+    return await _transition(
+        principal=principal,
+        report_id=report_id,
+        action=TicketAction.DISPATCHED,
+        note=text or None,
+        prepare=prepare,
+    )
 
 
 async def start_report(*, principal: Principal, report_id: int, note: str | None = None) -> Report:
-    return await _transition(principal=principal, report_id=report_id, action=TicketAction.STARTED,
-                             note=_optional_note(note))
+    return await _transition(
+        principal=principal, report_id=report_id, action=TicketAction.STARTED, note=_optional_note(note)
+    )
 
 
 async def resolve_report(*, principal: Principal, report_id: int, note: str) -> Report:
-    """Resolve; the reporter earns the category's points once, into the ledger (however often it is resolved)."""
+    """Resolve; the reporter earns the category's points once, however often it is resolved."""
     text = _required_note("note", note)
 
     async def prepare(report: Report) -> dict[str, Any]:
         route = await route_for(report.community_id, report.category)  # type: ignore[attr-defined]
         earn = route.points if report.points_awarded == 0 and report.reporter_id is not None else 0  # type: ignore[attr-defined]
-        return {"resolved_at": clock.now(), "points_awarded": report.points_awarded + earn, "overdue_at": None}
+        return {
+            "resolved_at": clock.now(),
+            "points_awarded": report.points_awarded + earn,
+            "overdue_at": None,
+        }
 
     async def award(report: Report, conn: BaseDBAsyncClient) -> None:
         if report.points_awarded > 0 and report.reporter_id is not None:  # type: ignore[attr-defined]
             await points.apply(
-                account_id=report.reporter_id, delta=report.points_awarded,  # type: ignore[attr-defined]
-                reason=f"随手拍 {report.number} resolved", source=f"report:{report.id}",
-                key=f"report-resolved:{report.id}", connection=conn,
+                account_id=report.reporter_id,
+                delta=report.points_awarded,  # type: ignore[attr-defined]
+                reason=f"随手拍 {report.number} resolved",
+                source=f"report:{report.id}",
+                key=f"report-resolved:{report.id}",
+                connection=conn,
             )
 
-    return await _transition(principal=principal, report_id=report_id, action=TicketAction.RESOLVED, note=text,
-                             prepare=prepare, after=award)
+    return await _transition(
+        principal=principal,
+        report_id=report_id,
+        action=TicketAction.RESOLVED,
+        note=text,
+        prepare=prepare,
+        after=award,
+    )
 
 
 async def reject_report(*, principal: Principal, report_id: int, reason: str) -> Report:
-    return await _transition(principal=principal, report_id=report_id, action=TicketAction.REJECTED,
-                             note=_required_note("reason", reason))
+    return await _transition(
+        principal=principal,
+        report_id=report_id,
+        action=TicketAction.REJECTED,
+        note=_required_note("reason", reason),
+    )
 
 
 async def escalate_report(*, principal: Principal, report_id: int, reason: str) -> Report:
@@ -246,11 +294,16 @@ async def escalate_report(*, principal: Principal, report_id: int, reason: str) 
             level += 1  # the street already had it: go straight to the city
             target = await escalation_target(report, level)
         route = await route_for(report.community_id, report.category)  # type: ignore[attr-defined]
-        return {"escalation_level": level, "assignee_id": target, "overdue_at": None,
-                "due_at": clock.now() + timedelta(hours=route.sla_hours)}
+        return {
+            "escalation_level": level,
+            "assignee_id": target,
+            "overdue_at": None,
+            "due_at": clock.now() + timedelta(hours=route.sla_hours),
+        }
 
-    return await _transition(principal=principal, report_id=report_id, action=TicketAction.ESCALATED, note=text,
-                             prepare=prepare)
+    return await _transition(
+        principal=principal, report_id=report_id, action=TicketAction.ESCALATED, note=text, prepare=prepare
+    )
 
 
 async def reopen_report(*, principal: Principal, report_id: int, reason: str) -> Report:
@@ -259,18 +312,26 @@ async def reopen_report(*, principal: Principal, report_id: int, reason: str) ->
 
     async def prepare(report: Report) -> dict[str, Any]:
         if report.resolved_at is None or clock.now() > report.resolved_at + REOPEN_WINDOW:
-            raise UserError(ErrorCode.EXPIRED, "A report can be reopened within 7 days of its resolution.", "id")
+            raise UserError(
+                ErrorCode.EXPIRED, "A report can be reopened within 7 days of its resolution.", "id"
+            )
         route = await route_for(report.community_id, report.category)  # type: ignore[attr-defined]
-        return {"resolved_at": None, "overdue_at": None, "due_at": clock.now() + timedelta(hours=route.sla_hours)}
+        return {
+            "resolved_at": None,
+            "overdue_at": None,
+            "due_at": clock.now() + timedelta(hours=route.sla_hours),
+        }
 
-    return await _transition(principal=principal, report_id=report_id, action=TicketAction.REOPENED, note=text,
-                             prepare=prepare)
+    return await _transition(
+        principal=principal, report_id=report_id, action=TicketAction.REOPENED, note=text, prepare=prepare
+    )
 
 
 async def close_report(*, principal: Principal, report_id: int, note: str | None = None) -> Report:
     """The reporter (or the community's admin) confirms a resolved report is done."""
-    return await _transition(principal=principal, report_id=report_id, action=TicketAction.CLOSED,
-                             note=_optional_note(note))
+    return await _transition(
+        principal=principal, report_id=report_id, action=TicketAction.CLOSED, note=_optional_note(note)
+    )
 
 
 async def mark_duplicate(*, principal: Principal, report_id: int, original_id: int) -> Report:
@@ -284,11 +345,18 @@ async def mark_duplicate(*, principal: Principal, report_id: int, original_id: i
         if original is None or original.community_id != report.community_id:  # type: ignore[attr-defined]
             raise UserError(ErrorCode.NOT_FOUND, "No such report in this community.", "originalId")
         if original.id == report.id or original.status is TicketStatus.REJECTED:
-            raise UserError(ErrorCode.INVALID, "A report is a duplicate of another, accepted report.", "originalId")
+            raise UserError(
+                ErrorCode.INVALID, "A report is a duplicate of another, accepted report.", "originalId"
+            )
         return {"duplicate_of_id": original.id}
 
-    return await _transition(principal=principal, report_id=report_id, action=TicketAction.MARKED_DUPLICATE,
-                             prepare=prepare, note=f"duplicate of {numbers[0]}" if numbers else None)
+    return await _transition(
+        principal=principal,
+        report_id=report_id,
+        action=TicketAction.MARKED_DUPLICATE,
+        prepare=prepare,
+        note=f"duplicate of {numbers[0]}" if numbers else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,10 +373,17 @@ async def run_timers(*, now: datetime | None = None) -> TimerRun:
     now = now or clock.now()
     closed: list[int] = []
     overdue: list[int] = []
-    for row in await Report.filter(status=TicketStatus.RESOLVED, resolved_at__lte=now - AUTO_CLOSE_AFTER).order_by("id"):
+    for row in await Report.filter(
+        status=TicketStatus.RESOLVED, resolved_at__lte=now - AUTO_CLOSE_AFTER
+    ).order_by("id"):
         try:
-            await _transition(principal=None, report_id=row.id, action=TicketAction.CLOSED, at=now,
-                              note="closed 7 days after it was resolved")
+            await _transition(
+                principal=None,
+                report_id=row.id,
+                action=TicketAction.CLOSED,
+                at=now,
+                note="closed 7 days after it was resolved",
+            )
             closed.append(row.id)
         except UserError:
             continue  # changed meanwhile (reopened): the next run sees it as it is
@@ -316,11 +391,19 @@ async def run_timers(*, now: datetime | None = None) -> TimerRun:
     async def flag(report: Report) -> dict[str, Any]:
         return {"overdue_at": now}
 
-    late = Report.filter(status__in=list(OPEN_STATUSES), due_at__lt=now, overdue_at__isnull=True).order_by("id")
+    late = Report.filter(status__in=list(OPEN_STATUSES), due_at__lt=now, overdue_at__isnull=True).order_by(
+        "id"
+    )
     for row in await late:
         try:
-            await _transition(principal=None, report_id=row.id, action=TicketAction.OVERDUE, at=now, prepare=flag,
-                              note="past its due time")
+            await _transition(
+                principal=None,
+                report_id=row.id,
+                action=TicketAction.OVERDUE,
+                at=now,
+                prepare=flag,
+                note="past its due time",
+            )
             overdue.append(row.id)
         except UserError:
             continue

@@ -57,7 +57,7 @@ async def publish(change: TicketChanged) -> None:
 
 @dataclass(frozen=True)
 class TicketUpdate:
-    """What one subscriber receives: the change, the report as loaded after it, and whether the actor is shown."""
+    """What one subscriber receives: the change, the report after it, and whether the actor is shown."""
 
     change: TicketChanged
     report: Report
@@ -66,7 +66,9 @@ class TicketUpdate:
 
 async def _load_for_event(change: TicketChanged) -> Report | None:
     """The report as it stands after a change; loaded once per process however many subscribers wait."""
-    return await events.hub().load_once(("ticket", change.key), lambda: Report.get_or_none(id=change.report_id))
+    return await events.hub().load_once(
+        ("ticket", change.key), lambda: Report.get_or_none(id=change.report_id)
+    )
 
 
 async def watch_tickets(
@@ -99,14 +101,23 @@ async def watch_tickets(
         row = await _load_for_event(item)
         if row is None or (only_while_assigned and not handles(principal, row)):
             continue
-        shows_actor = item.actor_id is None or item.actor_id != row.reporter_id or sees_reporter(principal, row)  # type: ignore[attr-defined]
+        shows_actor = (
+            item.actor_id is None or item.actor_id != row.reporter_id or sees_reporter(principal, row)
+        )  # type: ignore[attr-defined]
         yield TicketUpdate(change=item, report=row, shows_actor=shows_actor)
 
 
 def change_of(report: Report, entry: ReportEvent) -> TicketChanged:
     return TicketChanged(
-        report_id=report.id, community_id=report.community_id, event_id=entry.id, version=entry.version,  # type: ignore[attr-defined]
-        action=entry.action.value, from_status=entry.from_status.value if entry.from_status else None,
-        to_status=entry.status.value, at=entry.at, note=entry.note, actor_id=entry.actor_id,  # type: ignore[attr-defined]
+        report_id=report.id,
+        community_id=report.community_id,
+        event_id=entry.id,
+        version=entry.version,  # type: ignore[attr-defined]
+        action=entry.action.value,
+        from_status=entry.from_status.value if entry.from_status else None,
+        to_status=entry.status.value,
+        at=entry.at,
+        note=entry.note,
+        actor_id=entry.actor_id,  # type: ignore[attr-defined]
         key=uuid.uuid4().hex,
     )

@@ -22,8 +22,6 @@ MAX_RADIUS_M = 20_000.0
 DEFAULT_RADIUS_M = 1_000.0
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class ReportCriteria:
     categories: Sequence[ReportCategory] | None = None
@@ -44,7 +42,11 @@ def _filtered(qs: QuerySet[Report], c: ReportCriteria) -> QuerySet[Report]:
     if c.statuses:
         qs = qs.filter(status__in=list(c.statuses))
     if c.open is not None:
-        qs = qs.filter(status__in=list(OPEN_STATUSES)) if c.open else qs.exclude(status__in=list(OPEN_STATUSES))
+        qs = (
+            qs.filter(status__in=list(OPEN_STATUSES))
+            if c.open
+            else qs.exclude(status__in=list(OPEN_STATUSES))
+        )
     if c.community_id is not None:
         qs = qs.filter(community_id=c.community_id)
     if c.assignee_id is not None:
@@ -124,4 +126,6 @@ async def photo_for(principal: Principal, path: str) -> str | None:
 
 
 def is_overdue(report: Report, now: datetime | None = None) -> bool:
-    return report.status in OPEN_STATUSES and report.due_at is not None and report.due_at < (now or clock.now())
+    return (
+        report.status in OPEN_STATUSES and report.due_at is not None and report.due_at < (now or clock.now())
+    )

@@ -74,14 +74,21 @@ async def route_for(community_id: int, category: ReportCategory) -> Route:
 
 
 async def set_route(
-    *, principal: Principal, community_id: int, category: ReportCategory, organization_id: int | None,
-    sla_hours: int, points: int,
+    *,
+    principal: Principal,
+    community_id: int,
+    category: ReportCategory,
+    organization_id: int | None,
+    sla_hours: int,
+    points: int,
 ) -> ReportRoute:
     """A community admin sets who handles a category, by when, and the points it earns."""
     if not principal.acts_in_community(community_id, Role.COMMUNITY_ADMIN):
         raise Forbidden("Only the community's admin sets its report routing.")
     v = Validator()
-    v.check(1 <= sla_hours <= 24 * 90, ErrorCode.OUT_OF_RANGE, "The due time is 1 hour to 90 days.", "slaHours")
+    v.check(
+        1 <= sla_hours <= 24 * 90, ErrorCode.OUT_OF_RANGE, "The due time is 1 hour to 90 days.", "slaHours"
+    )
     v.check(0 <= points <= 10_000, ErrorCode.OUT_OF_RANGE, "Points are 0 to 10000.", "points")
     v.raise_if_any()
     if not await Community.exists(id=community_id):
@@ -89,7 +96,8 @@ async def set_route(
     if organization_id is not None and not await Organization.exists(id=organization_id):
         raise UserError(ErrorCode.NOT_FOUND, "No such organisation.", "organizationId")
     route, _ = await ReportRoute.update_or_create(
-        community_id=community_id, category=category,
+        community_id=community_id,
+        category=category,
         defaults={"organization_id": organization_id, "sla_hours": sla_hours, "points": points},
     )
     return route
@@ -97,12 +105,18 @@ async def set_route(
 
 async def escalation_target(report: Report, level: int) -> int | None:
     """The body a report goes to at `level`: the community's street, then the city operations centre."""
-    street = await Organization.filter(community_id=report.community_id, kind=OrganizationKind.STREET).order_by("id").first()  # type: ignore[attr-defined]
+    street = (
+        await Organization.filter(community_id=report.community_id, kind=OrganizationKind.STREET)
+        .order_by("id")
+        .first()
+    )  # type: ignore[attr-defined]
     if level == 1 and street is not None:
         return street.id
     if level >= 1:
         if street is not None and street.parent_id is not None:  # type: ignore[attr-defined]
-            parent = await Organization.get_or_none(id=street.parent_id, kind=OrganizationKind.CITY_OPS_CENTER)  # type: ignore[attr-defined]
+            parent = await Organization.get_or_none(
+                id=street.parent_id, kind=OrganizationKind.CITY_OPS_CENTER
+            )  # type: ignore[attr-defined]
             if parent is not None:
                 return parent.id
         centre = await Organization.filter(kind=OrganizationKind.CITY_OPS_CENTER).order_by("id").first()

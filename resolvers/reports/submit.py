@@ -26,21 +26,23 @@ COMMUNITY_RADIUS_M = 3_000.0
 DESCRIPTION_MAX = 2000
 
 
-
-
 async def community_for(principal: Principal, lat: float, lng: float, community_id: int | None) -> int:
-    """The explicit community; else the reporter's own if the place is in it; else the nearest one; else their own."""
+    """The given community; else the reporter's own if the place is in it; else the nearest; else own."""
     if community_id is not None:
         if not await Community.exists(id=community_id):
             raise UserError(ErrorCode.NOT_FOUND, "No such community.", "communityId")
         return community_id
-    own = await RoleGrant.filter(account_id=principal.account_id, community_id__not_isnull=True).order_by("id").values_list(
-        "community_id", flat=True
+    own = (
+        await RoleGrant.filter(account_id=principal.account_id, community_id__not_isnull=True)
+        .order_by("id")
+        .values_list("community_id", flat=True)
     )
     box = geo.around(lat, lng, COMMUNITY_RADIUS_M)
     candidates = await Community.filter(lat__gte=box.lat_min, lat__lte=box.lat_max, lng__not_isnull=True)
     near = sorted(
-        (geo.distance_m(lat, lng, c.lat, c.lng), c.id) for c in candidates if c.lat is not None and c.lng is not None
+        (geo.distance_m(lat, lng, c.lat, c.lng), c.id)
+        for c in candidates
+        if c.lat is not None and c.lng is not None
     )
     near = [(d, cid) for d, cid in near if d <= COMMUNITY_RADIUS_M]
     for cid in own:
@@ -50,7 +52,9 @@ async def community_for(principal: Principal, lat: float, lng: float, community_
         return near[0][1]
     if own:
         return int(own[0])
-    raise UserError(ErrorCode.REQUIRED, "Say which community this is in: the place is in none we serve.", "communityId")
+    raise UserError(
+        ErrorCode.REQUIRED, "Say which community this is in: the place is in none we serve.", "communityId"
+    )
 
 
 async def submit_report(
@@ -75,8 +79,12 @@ async def submit_report(
     v = Validator()
     text = v.text("description", description, max_length=DESCRIPTION_MAX)
     place = v.text("address", address, max_length=255, required=False)
-    v.check(geo.valid_point(lat, lng), ErrorCode.OUT_OF_RANGE,
-            "A location has a latitude within ±90 and a longitude within ±180 degrees.", "location")
+    v.check(
+        geo.valid_point(lat, lng),
+        ErrorCode.OUT_OF_RANGE,
+        "A location has a latitude within ±90 and a longitude within ±180 degrees.",
+        "location",
+    )
     pending = await media.read_photos(list(photos), settings, v)
     v.raise_if_any()
     cid = await community_for(principal, lat, lng, community_id)
@@ -85,21 +93,46 @@ async def submit_report(
     now = clock.now()
     async with media.saving(pending, settings, folder="reports") as stored, transaction() as conn:
         report = await Report.create(
-            community_id=cid, reporter_id=principal.account_id, anonymous=anonymous, category=category,
-            description=text, address=place, lat=lat, lng=lng, status=TicketStatus.SUBMITTED,
-            assignee_id=route.organization_id, due_at=now + timedelta(hours=route.sla_hours),
-            created_at=now, updated_at=now, using_db=conn,
+            community_id=cid,
+            reporter_id=principal.account_id,
+            anonymous=anonymous,
+            category=category,
+            description=text,
+            address=place,
+            lat=lat,
+            lng=lng,
+            status=TicketStatus.SUBMITTED,
+            assignee_id=route.organization_id,
+            due_at=now + timedelta(hours=route.sla_hours),
+            created_at=now,
+            updated_at=now,
+            using_db=conn,
         )
         local = now.astimezone(ZoneInfo(settings.default_timezone))
         report.number = f"{community.code}-{local:%Y%m%d}-{report.id:05d}"
         await Report.filter(id=report.id).using_db(conn).update(number=report.number)
         for position, photo in enumerate(stored):
-            await ReportPhoto.create(report_id=report.id, path=photo.path, content_type=photo.content_type,
-                                     size=photo.size, position=position, using_db=conn)
+            await ReportPhoto.create(
+                report_id=report.id,
+                path=photo.path,
+                content_type=photo.content_type,
+                size=photo.size,
+                position=position,
+                using_db=conn,
+            )
         entry = await ReportEvent.create(
-            report_id=report.id, action=TicketAction.SUBMITTED, from_status=None, status=TicketStatus.SUBMITTED,
-            at=now, actor_id=principal.account_id, note=None, version=report.version, using_db=conn,
+            report_id=report.id,
+            action=TicketAction.SUBMITTED,
+            from_status=None,
+            status=TicketStatus.SUBMITTED,
+            at=now,
+            actor_id=principal.account_id,
+            note=None,
+            version=report.version,
+            using_db=conn,
         )
-    log.info("report %s submitted in community %s (%s, %d photos)", report.id, cid, category.value, len(stored))
+    log.info(
+        "report %s submitted in community %s (%s, %d photos)", report.id, cid, category.value, len(stored)
+    )
     await publish(change_of(report, entry))
     return report

@@ -18,7 +18,9 @@ from tests.conftest import Factory, GraphQLClient, contract_dir
 
 #: the smallest headers `filetype` recognises, padded like a real file
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 200 + b"\xff\xd9"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00" + b"\x00" * 64
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00" + b"\x00" * 64
+)
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 \x18\x00\x00\x00" + b"\x00" * 64
 NOT_AN_IMAGE = b"%PDF-1.4\n" + b"not a photo " * 20
 
@@ -27,7 +29,11 @@ def operation(file: str, name: str) -> str:
     """One named operation of a contract file, with the fragments it spreads."""
     text = (contract_dir() / file).read_text()
     blocks = re.split(r"\n(?=(?:query|mutation|subscription|fragment) )", "\n" + text)
-    ops = {m.group(2): b for b in blocks if (m := re.match(r"\s*(query|mutation|subscription|fragment) (\w+)", b))}
+    ops = {
+        m.group(2): b
+        for b in blocks
+        if (m := re.match(r"\s*(query|mutation|subscription|fragment) (\w+)", b))
+    }
     body = ops[name]
     used = [ops[f] for f in re.findall(r"\.\.\.(\w+)", body)]
     return "\n".join([body, *used])
@@ -67,11 +73,18 @@ async def world(factory: Factory) -> World:
     street = await factory.organization(OrganizationKind.STREET, brj, name="中南路街道办事处")
     street.parent_id = centre.id
     await street.save()
-    property_ = await factory.organization(OrganizationKind.PROPERTY_MANAGEMENT, brj, name="百瑞景物业服务中心")
+    property_ = await factory.organization(
+        OrganizationKind.PROPERTY_MANAGEMENT, brj, name="百瑞景物业服务中心"
+    )
     enterprise = await factory.organization(OrganizationKind.ENTERPRISE, brj, name="顺丰速运武昌营业部")
     industry = await factory.organization(OrganizationKind.INDUSTRY_COMMITTEE, brj, name="武汉快递行业党委")
     return World(
-        brj=brj, other=other, property=property_, street=street, centre=centre, enterprise=enterprise,
+        brj=brj,
+        other=other,
+        property=property_,
+        street=street,
+        centre=centre,
+        enterprise=enterprise,
         industry=industry,
         resident=await factory.account(Role.RESIDENT, brj, display_name="王阿姨"),
         neighbour=await factory.account(Role.RESIDENT, brj, display_name="邻居"),
@@ -101,8 +114,12 @@ async def submit(
 ) -> dict[str, Any]:
     """`SubmitReport` as the app sends it: a GraphQL multipart request when there are photos."""
     variables: dict[str, Any] = {
-        "category": category, "description": description, "address": address, "anonymous": anonymous,
-        "location": location or {"lat": 30.5275, "lng": 114.3297}, "photos": [None] * len(photos) or None,
+        "category": category,
+        "description": description,
+        "address": address,
+        "anonymous": anonymous,
+        "location": location or {"lat": 30.5275, "lng": 114.3297},
+        "photos": [None] * len(photos) or None,
     }
     headers = await api.headers_for(who)
     if photos:
@@ -115,7 +132,9 @@ async def submit(
             headers=headers,
         )
     else:
-        response = await api.http.post("/graphql", json={"query": SUBMIT, "variables": variables}, headers=headers)
+        response = await api.http.post(
+            "/graphql", json={"query": SUBMIT, "variables": variables}, headers=headers
+        )
     assert response.status_code == 200, response.text
     body = response.json()
     assert not body.get("errors"), body["errors"]
@@ -131,12 +150,12 @@ async def submitted(api: GraphQLClient, who: Account, **kwargs: Any) -> int:
     return int(relay.GlobalID.from_id(result["report"]["id"]).node_id)
 
 
-async def wait_subscribed(channel_tail: str, timeout: float = 5.0) -> None:
+async def wait_subscribed(channel_tail: str, within: float = 5.0) -> None:
     """Until this process listens on the channel (a subscription starts after its `subscribe` message)."""
     hub = events.hub()
     channel = f"{hub.prefix}:ticket:{channel_tail}"
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while channel not in hub._local or channel not in hub._pumps:
         assert loop.time() < deadline, f"nobody subscribed to {channel}"
         await asyncio.sleep(0.01)

@@ -38,7 +38,9 @@ def test_report_operations_validate(schema, file, name):
     assert errors == [], [e.message for e in errors]
 
 
-@pytest.mark.parametrize(("file", "name"), [("dashboard.graphql", "CommunityOverview"), ("portal.graphql", "PortalCommunity")])
+@pytest.mark.parametrize(
+    ("file", "name"), [("dashboard.graphql", "CommunityOverview"), ("portal.graphql", "PortalCommunity")]
+)
 def test_report_parts_of_shared_operations_validate(schema, file, name):
     errors = graphql.validate(schema, graphql.parse(operation(file, name)))
     ours = [e.message for e in errors if not any(f"'{other}'" in e.message for other in OTHERS)]
@@ -47,9 +49,20 @@ def test_report_parts_of_shared_operations_validate(schema, file, name):
 
 def test_enums_hold_the_contract_values(schema):
     assert set(schema.get_type("ReportCategory").values) >= {
-        "SECURITY_CLUE", "SAFETY_HAZARD", "ENVIRONMENT", "FACILITY_FAULT", "DAILY_GOVERNANCE", "APPEAL_RIGHTS",
+        "SECURITY_CLUE",
+        "SAFETY_HAZARD",
+        "ENVIRONMENT",
+        "FACILITY_FAULT",
+        "DAILY_GOVERNANCE",
+        "APPEAL_RIGHTS",
         "APPEAL_INDUSTRY",
     }
     assert set(schema.get_type("TicketStatus").values) == {
-        "SUBMITTED", "ACCEPTED", "DISPATCHED", "IN_PROGRESS", "RESOLVED", "CLOSED", "REJECTED",
+        "SUBMITTED",
+        "ACCEPTED",
+        "DISPATCHED",
+        "IN_PROGRESS",
+        "RESOLVED",
+        "CLOSED",
+        "REJECTED",
     }

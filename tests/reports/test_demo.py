@@ -10,8 +10,14 @@ from resolvers.demo import seed_demo
 async def test_demo_reports_in_several_states(settings):
     await seed_demo(settings)
     statuses = set(await Report.all().values_list("status", flat=True))
-    assert {TicketStatus.SUBMITTED, TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED,
-            TicketStatus.CLOSED, TicketStatus.REJECTED} <= statuses
+    assert {
+        TicketStatus.SUBMITTED,
+        TicketStatus.ACCEPTED,
+        TicketStatus.IN_PROGRESS,
+        TicketStatus.RESOLVED,
+        TicketStatus.CLOSED,
+        TicketStatus.REJECTED,
+    } <= statuses
     assert await Report.filter(escalation_level__gt=0).exists()
     assert await Report.filter(anonymous=True).exists()
     assert await ReportPhoto.all().count() >= 1

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from api.models.points import PointsLedgerEntry
 from api.models.accounts import Account
+from api.models.points import PointsLedgerEntry
 from api.models.reports import Report, ReportEvent, TicketStatus
 from resolvers import reports
 from schema.base import encode_id
@@ -34,8 +34,10 @@ async def run(api, op, who, **variables):
 
 
 async def timeline(report_id: int) -> list[tuple[str, str | None, str]]:
-    return [(e.action.value, e.from_status.value if e.from_status else None, e.status.value)
-            for e in await ReportEvent.filter(report_id=report_id).order_by("id")]
+    return [
+        (e.action.value, e.from_status.value if e.from_status else None, e.status.value)
+        for e in await ReportEvent.filter(report_id=report_id).order_by("id")
+    ]
 
 
 async def test_whole_lifecycle_with_points_once(api, world, clock):
@@ -55,29 +57,43 @@ async def test_whole_lifecycle_with_points_once(api, world, clock):
     assert [(e.delta, e.key) for e in entries] == [(50, f"report-resolved:{n}")]
     assert (await Account.get(id=world.resident.id)).points_balance == 50
     # reopened and resolved again: no second award
-    assert (await run(api, REOPEN, world.resident, id=rid(n), reason="又坏了"))["report"]["status"] == "ACCEPTED"
+    assert (await run(api, REOPEN, world.resident, id=rid(n), reason="又坏了"))["report"][
+        "status"
+    ] == "ACCEPTED"
     await run(api, START, world.grid, id=rid(n))
     out = await run(api, RESOLVE, world.grid, id=rid(n), note="再次修复")
     assert out["report"]["pointsAwarded"] == 50
     assert await PointsLedgerEntry.filter(account_id=world.resident.id).count() == 1
     assert (await Account.get(id=world.resident.id)).points_balance == 50
     assert await timeline(n) == [
-        ("SUBMITTED", None, "SUBMITTED"), ("ACCEPTED", "SUBMITTED", "ACCEPTED"),
-        ("DISPATCHED", "ACCEPTED", "DISPATCHED"), ("STARTED", "DISPATCHED", "IN_PROGRESS"),
-        ("RESOLVED", "IN_PROGRESS", "RESOLVED"), ("REOPENED", "RESOLVED", "ACCEPTED"),
-        ("STARTED", "ACCEPTED", "IN_PROGRESS"), ("RESOLVED", "IN_PROGRESS", "RESOLVED"),
+        ("SUBMITTED", None, "SUBMITTED"),
+        ("ACCEPTED", "SUBMITTED", "ACCEPTED"),
+        ("DISPATCHED", "ACCEPTED", "DISPATCHED"),
+        ("STARTED", "DISPATCHED", "IN_PROGRESS"),
+        ("RESOLVED", "IN_PROGRESS", "RESOLVED"),
+        ("REOPENED", "RESOLVED", "ACCEPTED"),
+        ("STARTED", "ACCEPTED", "IN_PROGRESS"),
+        ("RESOLVED", "IN_PROGRESS", "RESOLVED"),
     ]
     notes = [e.note for e in await ReportEvent.filter(report_id=n).order_by("id")]
     assert notes[4] == "已更换信号灯控制器" and notes[5] == "又坏了"
 
 
 async def test_points_by_category_and_per_community(api, world):
-    clue = await submitted(api, world.resident, category="SECURITY_CLUE", description="有人给老人发鸡蛋骗取个人信息")
+    clue = await submitted(
+        api, world.resident, category="SECURITY_CLUE", description="有人给老人发鸡蛋骗取个人信息"
+    )
     route = """mutation($c: ID!) { reportRouteSet(input: {communityId: $c, category: ENVIRONMENT, slaHours: 12, points: 30}) {
       route { category slaHours points organization { id } } errors { code } } }"""
     out = await run(api, route, world.admin, c=encode_id("Community", world.brj.id))
-    assert out == {"route": {"category": "ENVIRONMENT", "slaHours": 12, "points": 30, "organization": None}, "errors": []}
-    assert await api.error_code(route, {"c": encode_id("Community", world.brj.id)}, as_=world.grid) == "FORBIDDEN"
+    assert out == {
+        "route": {"category": "ENVIRONMENT", "slaHours": 12, "points": 30, "organization": None},
+        "errors": [],
+    }
+    assert (
+        await api.error_code(route, {"c": encode_id("Community", world.brj.id)}, as_=world.grid)
+        == "FORBIDDEN"
+    )
     garbage = await submitted(api, world.resident, category="ENVIRONMENT", description="楼道里垃圾堆放")
     for n in (clue, garbage):
         await run(api, ACCEPT, world.grid, id=rid(n))
@@ -91,11 +107,18 @@ async def test_invalid_transition_is_a_typed_error_that_changes_nothing(api, wor
     n = await submitted(api, world.resident)
     before = await Report.get(id=n)
     out = await run(api, RESOLVE, world.grid, id=rid(n), note="x")
-    assert out == {"report": None, "errors": [{"field": "id", "code": "INVALID_TRANSITION", "message": out["errors"][0]["message"]}]}
+    assert out == {
+        "report": None,
+        "errors": [{"field": "id", "code": "INVALID_TRANSITION", "message": out["errors"][0]["message"]}],
+    }
     out = await run(api, START, world.grid, id=rid(n))
     assert [e["code"] for e in out["errors"]] == ["INVALID_TRANSITION"]
     after = await Report.get(id=n)
-    assert (after.status, after.version, after.updated_at) == (before.status, before.version, before.updated_at)
+    assert (after.status, after.version, after.updated_at) == (
+        before.status,
+        before.version,
+        before.updated_at,
+    )
     assert await timeline(n) == [("SUBMITTED", None, "SUBMITTED")]
 
 
@@ -112,7 +135,10 @@ async def test_who_may_do_what(api, world):
     assert [e["code"] for e in out["errors"]] == ["NOT_FOUND"]
     # a grid worker accepts but does not dispatch
     await run(api, ACCEPT, world.grid, id=rid(n))
-    assert await api.error_code(DISPATCH, {"id": rid(n), "assigneeId": org(world.property)}, as_=world.grid) == "FORBIDDEN"
+    assert (
+        await api.error_code(DISPATCH, {"id": rid(n), "assigneeId": org(world.property)}, as_=world.grid)
+        == "FORBIDDEN"
+    )
     # a city operator sees it, but acts only once it left the community
     assert await api.error_code(START, {"id": rid(n)}, as_=world.city) == "FORBIDDEN"
     # the reporter reopens, nobody else
@@ -133,8 +159,14 @@ async def test_dispatch_checks_its_input(api, world, clock):
     n = await submitted(api, world.resident)
     out = await run(api, DISPATCH, world.admin, id=rid(n), assigneeId=encode_id("Organization", 999))
     assert [(e["field"], e["code"]) for e in out["errors"]] == [("assigneeId", "NOT_FOUND")]
-    out = await run(api, DISPATCH, world.admin, id=rid(n), assigneeId=org(world.property),
-                    dueAt=(clock.now() - timedelta(hours=1)).isoformat())
+    out = await run(
+        api,
+        DISPATCH,
+        world.admin,
+        id=rid(n),
+        assigneeId=org(world.property),
+        dueAt=(clock.now() - timedelta(hours=1)).isoformat(),
+    )
     assert [(e["field"], e["code"]) for e in out["errors"]] == [("dueAt", "OUT_OF_RANGE")]
     out = await run(api, DISPATCH, world.admin, id="not-an-id", assigneeId=org(world.property))
     assert [(e["field"], e["code"]) for e in out["errors"]] == [("id", "INVALID")]
@@ -156,8 +188,12 @@ async def test_escalation_community_street_city(api, world):
     n = await submitted(api, world.resident, category="ENVIRONMENT")  # routed to the property company
     out = await run(api, ESCALATE, world.property_admin, id=rid(n), reason="物业无法处理")
     assert out["errors"] == []
-    assert out["report"] == {"id": rid(n), "status": "DISPATCHED", "escalationLevel": 1,
-                             "assignee": {"id": org(world.street), "name": "中南路街道办事处", "kind": "STREET"}}
+    assert out["report"] == {
+        "id": rid(n),
+        "status": "DISPATCHED",
+        "escalationLevel": 1,
+        "assignee": {"id": org(world.street), "name": "中南路街道办事处", "kind": "STREET"},
+    }
     # the property company no longer sees it; the street does
     out = await run(api, START, world.property_admin, id=rid(n))
     assert [e["code"] for e in out["errors"]] == ["NOT_FOUND"]
@@ -168,8 +204,16 @@ async def test_escalation_community_street_city(api, world):
     assert [e["code"] for e in out["errors"]] == ["LIMIT_REACHED"]
     # city operators handle escalated reports
     assert (await run(api, START, world.city, id=rid(n)))["report"]["status"] == "IN_PROGRESS"
-    assert (await run(api, RESOLVE, world.centre_admin, id=rid(n), note="已协调处置"))["report"]["status"] == "RESOLVED"
-    assert [a for a, _, _ in await timeline(n)] == ["SUBMITTED", "ESCALATED", "ESCALATED", "STARTED", "RESOLVED"]
+    assert (await run(api, RESOLVE, world.centre_admin, id=rid(n), note="已协调处置"))["report"][
+        "status"
+    ] == "RESOLVED"
+    assert [a for a, _, _ in await timeline(n)] == [
+        "SUBMITTED",
+        "ESCALATED",
+        "ESCALATED",
+        "STARTED",
+        "RESOLVED",
+    ]
 
 
 async def test_escalating_a_report_the_street_has_goes_to_the_city(api, world):
@@ -212,7 +256,10 @@ async def test_timers_close_resolved_reports_and_flag_overdue_ones(api, world, c
     assert first == reports.TimerRun(closed=[], overdue=[late])
     assert await reports.run_timers() == reports.TimerRun(closed=[], overdue=[])  # flagged once
     query = "query($id: ID!) { node(id: $id) { ... on Report { status overdue } } }"
-    assert (await api.data(query, {"id": rid(late)}, as_=world.admin))["node"] == {"status": "SUBMITTED", "overdue": True}
+    assert (await api.data(query, {"id": rid(late)}, as_=world.admin))["node"] == {
+        "status": "SUBMITTED",
+        "overdue": True,
+    }
     clock.advance(days=4)
     second = await reports.run_timers(now=clock.now())
     assert second.closed == [done]
@@ -230,17 +277,24 @@ async def test_mark_duplicate_and_follow_the_original(api, world):
     assert out["report"]["status"] == "CLOSED" and out["report"]["duplicateOf"]["id"] == rid(original)
     # the duplicate's reporter now follows the original
     query = "query($id: ID!) { report(id: $id) { id status } }"
-    assert (await api.data(query, {"id": rid(original)}, as_=world.neighbour))["report"]["id"] == rid(original)
+    assert (await api.data(query, {"id": rid(original)}, as_=world.neighbour))["report"]["id"] == rid(
+        original
+    )
     # a report is not its own duplicate, and a resident cannot mark one
     third = await submitted(api, world.neighbour)
     out = await run(api, DUPLICATE, world.grid, id=rid(third), original=rid(third))
     assert [e["code"] for e in out["errors"]] == ["INVALID"]
-    assert await api.error_code(DUPLICATE, {"id": rid(third), "original": rid(original)}, as_=world.resident) == "FORBIDDEN"
+    assert (
+        await api.error_code(DUPLICATE, {"id": rid(third), "original": rid(original)}, as_=world.resident)
+        == "FORBIDDEN"
+    )
 
 
 async def test_appeals_route_to_enterprise_and_industry_committee(api, world):
     rights = await submitted(api, world.resident, category="APPEAL_RIGHTS", description="平台扣款不合理")
-    industry = await submitted(api, world.resident, category="APPEAL_INDUSTRY", description="小区不让快递车进入")
+    industry = await submitted(
+        api, world.resident, category="APPEAL_INDUSTRY", description="小区不让快递车进入"
+    )
     assert (await Report.get(id=rights)).assignee_id == world.enterprise.id
     assert (await Report.get(id=industry)).assignee_id == world.industry.id
 

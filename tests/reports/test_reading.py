@@ -66,22 +66,30 @@ async def test_anonymous_reporter_is_hidden_from_all_but_community_staff(api, wo
 
     assert (await seen(world.resident))["reporter"] == {"displayName": "王阿姨"}
     assert (await seen(world.grid))["reporter"] == {"displayName": "王阿姨"}
-    assert (await seen(world.grid))["timeline"] == [{"status": "SUBMITTED", "actor": {"displayName": "王阿姨"}}]
+    assert (await seen(world.grid))["timeline"] == [
+        {"status": "SUBMITTED", "actor": {"displayName": "王阿姨"}}
+    ]
     for who in (world.city, world.property_admin):
         report = await seen(who)
         assert report["anonymous"] is True and report["reporter"] is None
         assert report["timeline"] == [{"status": "SUBMITTED", "actor": None}]
     # not anonymous: shown to whoever sees the report
     named = await submitted(api, world.resident, category="ENVIRONMENT")
-    assert (await api.data(query, {"id": rid(named)}, as_=world.property_admin))["report"]["reporter"] == {"displayName": "王阿姨"}
+    assert (await api.data(query, {"id": rid(named)}, as_=world.property_admin))["report"]["reporter"] == {
+        "displayName": "王阿姨"
+    }
 
 
 async def test_nearby_reports_nearest_first_within_radius(api, world):
     here = {"lat": 30.5275, "lng": 114.3297}
     # about 11 m, 33 m and 111 m north of `here`
     near = await submitted(api, world.resident, location={"lat": 30.5276, "lng": 114.3297})
-    nearer = await submitted(api, world.neighbour, location={"lat": 30.52751, "lng": 114.3297},
-                             photos=[("a.jpg", JPEG, "image/jpeg")])
+    nearer = await submitted(
+        api,
+        world.neighbour,
+        location={"lat": 30.52751, "lng": 114.3297},
+        photos=[("a.jpg", JPEG, "image/jpeg")],
+    )
     middle = await submitted(api, world.resident, location={"lat": 30.5278, "lng": 114.3297})
     await submitted(api, world.resident, location={"lat": 30.5285, "lng": 114.3297})  # 111 m
     await submitted(api, world.resident, category="ENVIRONMENT", location=here)  # another category
@@ -95,7 +103,14 @@ async def test_nearby_reports_nearest_first_within_radius(api, world):
       edges { node { id description address photos { url } timeline { status } reporter { displayName } } } } }"""
     edges = (await api.data(summary, {"near": here}, as_=world.resident))["reports"]["edges"]
     theirs = next(e["node"] for e in edges if e["node"]["id"] == rid(nearer))
-    assert theirs == {"id": rid(nearer), "description": None, "address": None, "photos": [], "timeline": [], "reporter": None}
+    assert theirs == {
+        "id": rid(nearer),
+        "description": None,
+        "address": None,
+        "photos": [],
+        "timeline": [],
+        "reporter": None,
+    }
     ours = next(e["node"] for e in edges if e["node"]["id"] == rid(near))
     assert ours["description"] == "路口红绿灯失灵" and ours["timeline"] == [{"status": "SUBMITTED"}]
     # closed reports are not suggested
@@ -124,10 +139,14 @@ async def test_my_reports_with_photos_and_timeline(api, world, clock):
     page = data["me"]["reports"]
     assert page["totalCount"] == 2 and page["pageInfo"]["hasNextPage"] is True
     assert page["edges"][0]["node"]["id"] == rid(second)
-    data = await api.data(MY_REPORTS, {"first": 5, "after": page["pageInfo"]["endCursor"]}, as_=world.resident)
+    data = await api.data(
+        MY_REPORTS, {"first": 5, "after": page["pageInfo"]["endCursor"]}, as_=world.resident
+    )
     node = data["me"]["reports"]["edges"][0]["node"]
     assert node["id"] == rid(first)
-    assert node["photos"][0]["contentType"] == "image/jpeg" and node["photos"][0]["url"].startswith("/media/reports/")
+    assert node["photos"][0]["contentType"] == "image/jpeg" and node["photos"][0]["url"].startswith(
+        "/media/reports/"
+    )
     assert node["timeline"] == [{"status": "SUBMITTED", "at": node["createdAt"], "note": None}]
     assert node["location"] == {"lat": 30.5275, "lng": 114.3297} and node["pointsAwarded"] == 0
     # the photo's URL works for the reporter
@@ -147,8 +166,11 @@ async def test_community_overview_reports_and_open_count(api, world, clock):
     assert community["stats"] == {"openReports": 2}
     nodes = {e["node"]["id"]: e["node"] for e in community["reports"]["edges"]}
     assert community["reports"]["totalCount"] == 2 and set(nodes) == {rid(a), rid(b)}
-    assert nodes[rid(a)]["assignee"] == {"id": encode_id("Organization", world.property.id),
-                                         "name": "百瑞景物业服务中心", "kind": "PROPERTY_MANAGEMENT"}
+    assert nodes[rid(a)]["assignee"] == {
+        "id": encode_id("Organization", world.property.id),
+        "name": "百瑞景物业服务中心",
+        "kind": "PROPERTY_MANAGEMENT",
+    }
     assert nodes[rid(a)]["reporter"] == {"displayName": "王阿姨"}  # staff see anonymous reporters
     assert nodes[rid(b)]["assignee"] is None and nodes[rid(b)]["overdue"] is True
     assert nodes[rid(a)]["overdue"] is False
@@ -168,8 +190,10 @@ async def test_filters(api, world, clock):
     env = await submitted(api, world.resident, category="ENVIRONMENT")
     hazard = await submitted(api, world.resident, category="SAFETY_HAZARD")
     await Report.filter(id=hazard).update(status="RESOLVED")
+
     async def listed(f):
         return ids(await api.data(LIST, {"filter": f}, as_=world.admin))
+
     assert await listed({"category": "ENVIRONMENT"}) == {env}
     assert await listed({"open": True}) == {env}
     assert await listed({"open": False}) == {hazard}
@@ -178,7 +202,10 @@ async def test_filters(api, world, clock):
     assert await listed({"communityId": encode_id("Community", world.other.id)}) == set()
     clock.advance(days=3)
     assert await listed({"overdue": True}) == {env}
-    assert await api.error_code(LIST, {"filter": {"communityId": "nonsense"}}, as_=world.admin) == "BAD_USER_INPUT"
+    assert (
+        await api.error_code(LIST, {"filter": {"communityId": "nonsense"}}, as_=world.admin)
+        == "BAD_USER_INPUT"
+    )
 
 
 async def test_report_is_a_federation_entity(api, world):
@@ -186,7 +213,9 @@ async def test_report_is_a_federation_entity(api, world):
     query = """query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Report { id number status } } }"""
     reps = [{"__typename": "Report", "id": rid(n)}]
     data = await api.data(query, {"reps": reps}, as_=world.city)
-    assert data["_entities"] == [{"id": rid(n), "number": "BRJ-" + data["_entities"][0]["number"][4:], "status": "SUBMITTED"}]
+    assert data["_entities"] == [
+        {"id": rid(n), "number": "BRJ-" + data["_entities"][0]["number"][4:], "status": "SUBMITTED"}
+    ]
     # an entity is resolved with the caller's visibility
     assert (await api.data(query, {"reps": reps}, as_=world.neighbour))["_entities"] == [None]
     sdl = (await api.data("{ _service { sdl } }", as_=world.city))["_service"]["sdl"]

@@ -48,29 +48,58 @@ def counting() -> Iterator[list[str]]:
 async def make_reports(world, count: int) -> None:
     now = clock.now()
     reporters = [world.resident, world.neighbour]
-    await Report.bulk_create([
-        Report(
-            number=f"BRJ-20260701-{i:05d}", community_id=world.brj.id, reporter_id=reporters[i % 2].id,
-            anonymous=i % 3 == 0, category=ReportCategory.ENVIRONMENT, description="楼道里垃圾堆放",
-            lat=30.5275, lng=114.3297, status=TicketStatus.DISPATCHED, assignee_id=world.property.id,
-            due_at=now + timedelta(hours=48), created_at=now + timedelta(seconds=i), updated_at=now,
-        )
-        for i in range(count)
-    ])
+    await Report.bulk_create(
+        [
+            Report(
+                number=f"BRJ-20260701-{i:05d}",
+                community_id=world.brj.id,
+                reporter_id=reporters[i % 2].id,
+                anonymous=i % 3 == 0,
+                category=ReportCategory.ENVIRONMENT,
+                description="楼道里垃圾堆放",
+                lat=30.5275,
+                lng=114.3297,
+                status=TicketStatus.DISPATCHED,
+                assignee_id=world.property.id,
+                due_at=now + timedelta(hours=48),
+                created_at=now + timedelta(seconds=i),
+                updated_at=now,
+            )
+            for i in range(count)
+        ]
+    )
     ids = [r.id for r in await Report.all().order_by("id")]
-    await ReportPhoto.bulk_create([
-        ReportPhoto(report_id=rid, path=f"reports/{rid}-{k}.jpg", content_type="image/jpeg", size=100, position=k)
-        for rid in ids for k in range(2)
-    ])
-    await ReportEvent.bulk_create([
-        ReportEvent(report_id=rid, action=action, from_status=before, status=after, at=now, actor_id=actor.id, version=v)
-        for rid in ids
-        for v, (action, before, after, actor) in enumerate([
-            (TicketAction.SUBMITTED, None, TicketStatus.SUBMITTED, world.resident),
-            (TicketAction.ACCEPTED, TicketStatus.SUBMITTED, TicketStatus.ACCEPTED, world.grid),
-            (TicketAction.DISPATCHED, TicketStatus.ACCEPTED, TicketStatus.DISPATCHED, world.admin),
-        ], start=1)
-    ])
+    await ReportPhoto.bulk_create(
+        [
+            ReportPhoto(
+                report_id=rid, path=f"reports/{rid}-{k}.jpg", content_type="image/jpeg", size=100, position=k
+            )
+            for rid in ids
+            for k in range(2)
+        ]
+    )
+    await ReportEvent.bulk_create(
+        [
+            ReportEvent(
+                report_id=rid,
+                action=action,
+                from_status=before,
+                status=after,
+                at=now,
+                actor_id=actor.id,
+                version=v,
+            )
+            for rid in ids
+            for v, (action, before, after, actor) in enumerate(
+                [
+                    (TicketAction.SUBMITTED, None, TicketStatus.SUBMITTED, world.resident),
+                    (TicketAction.ACCEPTED, TicketStatus.SUBMITTED, TicketStatus.ACCEPTED, world.grid),
+                    (TicketAction.DISPATCHED, TicketStatus.ACCEPTED, TicketStatus.DISPATCHED, world.admin),
+                ],
+                start=1,
+            )
+        ]
+    )
 
 
 @pytest.mark.parametrize("who", ["city", "admin", "property_admin"])

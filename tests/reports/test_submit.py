@@ -27,7 +27,10 @@ def empty_media(settings):
 
 async def test_submit_with_photos_routes_and_stores(api, world, settings, clock):
     result = await submit(
-        api, world.resident, category="FACILITY_FAULT", description="楼道灯坏了",
+        api,
+        world.resident,
+        category="FACILITY_FAULT",
+        description="楼道灯坏了",
         photos=[("a.jpg", JPEG, "image/jpeg"), ("b.png", PNG, "image/png"), ("c.webp", WEBP, "image/webp")],
     )
     assert result["errors"] == []
@@ -48,11 +51,12 @@ async def test_submit_with_photos_routes_and_stores(api, world, settings, clock)
     assert not any(f.name in ("a.jpg", "b.png", "c.webp") for f in files)
     assert (Path(settings.media_dir) / photos[0].path).read_bytes() == JPEG
     events = await ReportEvent.filter(report_id=row.id)
-    assert [(e.action.value, e.status.value, e.actor_id) for e in events] == [("SUBMITTED", "SUBMITTED", world.resident.id)]
+    assert [(e.action.value, e.status.value, e.actor_id) for e in events] == [
+        ("SUBMITTED", "SUBMITTED", world.resident.id)
+    ]
 
 
 async def test_photo_served_to_those_who_may_see_it_only(api, world, factory):
-    from api.models.accounts import Role
 
     await submitted(api, world.resident, photos=[("a.jpg", JPEG, "image/jpeg")])
     url = f"/media/{(await ReportPhoto.get(report_id=1)).path}"
@@ -62,7 +66,9 @@ async def test_photo_served_to_those_who_may_see_it_only(api, world, factory):
 
     mine = await get(world.resident)
     assert mine.status_code == 200 and mine.content == JPEG
-    assert mine.headers["content-type"] == "image/jpeg" and mine.headers["x-content-type-options"] == "nosniff"
+    assert (
+        mine.headers["content-type"] == "image/jpeg" and mine.headers["x-content-type-options"] == "nosniff"
+    )
     assert (await get(world.grid)).status_code == 200  # the community's staff
     assert (await get(world.city)).status_code == 200  # city operators read everything
     # strangers: another resident, another community's staff, an unrelated organisation, nobody
@@ -73,8 +79,12 @@ async def test_photo_served_to_those_who_may_see_it_only(api, world, factory):
     assert (await api.http.get(url, headers={"Authorization": "Bearer zt_nonsense"})).status_code == 401
     # the same answer for a photo that does not exist, and no way out of the media directory
     assert (await get(world.resident)).status_code == 200
-    assert (await api.http.get("/media/reports/missing.jpg", headers=await api.headers_for(world.resident))).status_code == 404
-    assert (await api.http.get("/media/../../etc/passwd", headers=await api.headers_for(world.resident))).status_code == 404
+    assert (
+        await api.http.get("/media/reports/missing.jpg", headers=await api.headers_for(world.resident))
+    ).status_code == 404
+    assert (
+        await api.http.get("/media/../../etc/passwd", headers=await api.headers_for(world.resident))
+    ).status_code == 404
 
 
 async def test_the_assigned_organisation_sees_the_photo(api, world):
@@ -84,10 +94,14 @@ async def test_the_assigned_organisation_sees_the_photo(api, world):
 
 
 async def test_non_image_upload_is_refused_and_nothing_is_stored(api, world, settings):
-    result = await submit(api, world.resident, photos=[
-        ("ok.jpg", JPEG, "image/jpeg"),
-        ("fake.jpg", NOT_AN_IMAGE, "image/jpeg"),  # says JPEG, is not: the bytes decide
-    ])
+    result = await submit(
+        api,
+        world.resident,
+        photos=[
+            ("ok.jpg", JPEG, "image/jpeg"),
+            ("fake.jpg", NOT_AN_IMAGE, "image/jpeg"),  # says JPEG, is not: the bytes decide
+        ],
+    )
     assert result["report"] is None
     assert [(e["field"], e["code"]) for e in result["errors"]] == [("photos.1", "UNSUPPORTED_MEDIA_TYPE")]
     assert await Report.all().count() == 0 and await ReportPhoto.all().count() == 0
@@ -110,18 +124,31 @@ async def test_photo_too_large(world, settings):
     small = settings.with_overrides(max_upload_bytes=100)
     with pytest.raises(UserErrors) as caught:
         await reports.submit_report(
-            principal=await _principal(world.resident), settings=small, category=ReportCategory.ENVIRONMENT,
-            description="垃圾堆放", lat=30.5275, lng=114.3297, photos=[JPEG],
+            principal=await _principal(world.resident),
+            settings=small,
+            category=ReportCategory.ENVIRONMENT,
+            description="垃圾堆放",
+            lat=30.5275,
+            lng=114.3297,
+            photos=[JPEG],
         )
     assert [(e.field, e.code) for e in caught.value.errors] == [("photos.0", ErrorCode.FILE_TOO_LARGE)]
     assert await Report.all().count() == 0 and stored_files(settings) == []
 
 
 async def test_bad_input_changes_nothing(api, world, settings):
-    result = await submit(api, world.resident, description="  ", location={"lat": 91.0, "lng": 114.0},
-                          address="x" * 300, photos=[("a.jpg", JPEG, "image/jpeg")])
+    result = await submit(
+        api,
+        world.resident,
+        description="  ",
+        location={"lat": 91.0, "lng": 114.0},
+        address="x" * 300,
+        photos=[("a.jpg", JPEG, "image/jpeg")],
+    )
     assert {(e["field"], e["code"]) for e in result["errors"]} == {
-        ("description", "REQUIRED"), ("location", "OUT_OF_RANGE"), ("address", "TOO_LONG"),
+        ("description", "REQUIRED"),
+        ("location", "OUT_OF_RANGE"),
+        ("address", "TOO_LONG"),
     }
     assert await Report.all().count() == 0 and stored_files(settings) == []
 
@@ -131,14 +158,24 @@ async def test_a_failure_after_the_files_were_written_removes_them(api, world, s
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(ReportEvent, "create", broken)
-    body = (await api.http.post(
-        "/graphql",
-        data={"operations": __import__("json").dumps({"query": "mutation($p: [Upload!]) { reportSubmit(input: {"
-              "category: ENVIRONMENT, description: \"x\", location: {lat: 30.5275, lng: 114.3297}, photos: $p}) {"
-              " report { id } errors { code } } }", "variables": {"p": [None]}}),
-              "map": '{"0": ["variables.p.0"]}'},
-        files={"0": ("a.jpg", JPEG, "image/jpeg")}, headers=await api.headers_for(world.resident),
-    )).json()
+    body = (
+        await api.http.post(
+            "/graphql",
+            data={
+                "operations": __import__("json").dumps(
+                    {
+                        "query": "mutation($p: [Upload!]) { reportSubmit(input: {"
+                        'category: ENVIRONMENT, description: "x", location: {lat: 30.5275, lng: 114.3297}, photos: $p}) {'
+                        " report { id } errors { code } } }",
+                        "variables": {"p": [None]},
+                    }
+                ),
+                "map": '{"0": ["variables.p.0"]}',
+            },
+            files={"0": ("a.jpg", JPEG, "image/jpeg")},
+            headers=await api.headers_for(world.resident),
+        )
+    ).json()
     assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     assert await Report.all().count() == 0 and await ReportPhoto.all().count() == 0
     assert stored_files(settings) == []
@@ -163,8 +200,9 @@ async def test_community_found_from_location_then_account(api, world, factory):
 async def test_submitting_needs_a_login(api, world):
     from tests.reports.conftest import SUBMIT
 
-    code = await api.error_code(SUBMIT, {"category": "ENVIRONMENT", "description": "x",
-                                         "location": {"lat": 30.5, "lng": 114.3}})
+    code = await api.error_code(
+        SUBMIT, {"category": "ENVIRONMENT", "description": "x", "location": {"lat": 30.5, "lng": 114.3}}
+    )
     assert code == "UNAUTHENTICATED"
 
 
