@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 from strawberry.file_uploads import Upload
 
 from api.errors import BadInput, UserError
@@ -151,7 +152,9 @@ class Report(ModelNode):
     @classmethod
     async def visible(cls, info: Info, rows: list[ReportRow]) -> list[bool]:  # type: ignore[override]
         principal = info.context.principal
-        loader = info.context.loaders.get("ReportFollowedById", lambda ids: reports.following(principal, ids))
+        loader: DataLoader[int, bool] = info.context.loaders.get(
+            "ReportFollowedById", lambda ids: reports.following(principal, ids)
+        )
         direct = [reports.sees_directly(principal, r) for r in rows]
         follows = await loader.load_many([r.id for r, ok in zip(rows, direct, strict=True) if not ok])
         undecided = iter(follows)
@@ -195,7 +198,7 @@ class Report(ModelNode):
             return []
         rows = await info.context.loaders.many_by(ReportEventRow, "report_id", "id").load(self.id)
         shows = reports.sees_reporter(info.context.principal, self.row)
-        reporter_id = self.row.reporter_id  # type: ignore[attr-defined]
+        reporter_id = self.row.reporter_id
         return [
             TimelineEntry(
                 action=r.action,
@@ -204,7 +207,7 @@ class Report(ModelNode):
                 at=r.at,
                 note=r.note,
                 actor_id=r.actor_id,
-                shows_actor=shows or r.actor_id != reporter_id,  # type: ignore[attr-defined]
+                shows_actor=shows or r.actor_id != reporter_id,
             )
             for r in rows
         ]
@@ -213,26 +216,26 @@ class Report(ModelNode):
     async def assignee(self, info: Info) -> Annotated[Organization, strawberry.lazy("schema.places")] | None:
         from schema.places import Organization
 
-        return await Organization.load(info, self.row.assignee_id) if self.full else None  # type: ignore[attr-defined]
+        return await Organization.load(info, self.row.assignee_id) if self.full else None
 
     @strawberry.field(
         description="Who filed it; null when anonymous, except for the reporter and community staff."
     )
     async def reporter(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:
         shown = self.full and reports.sees_reporter(info.context.principal, self.row)
-        return await _actor(info, self.row.reporter_id, shown)  # type: ignore[attr-defined]
+        return await _actor(info, self.row.reporter_id, shown)
 
     @strawberry.field
     async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("schema.places")]:
         from schema.places import Community
 
-        found = await Community.load(info, self.row.community_id)  # type: ignore[attr-defined]
+        found = await Community.load(info, self.row.community_id)
         assert found is not None
         return found
 
     @strawberry.field(description="The report this one duplicates; its reporter follows that one.")
     async def duplicate_of(self, info: Info) -> Report | None:
-        original_id = self.row.duplicate_of_id  # type: ignore[attr-defined]
+        original_id = self.row.duplicate_of_id
         if not self.full or original_id is None:
             return None
         return (await Report.resolve_nodes(info=info, node_ids=[str(original_id)]))[0]
@@ -717,7 +720,7 @@ class Mutation:
                     points=row.points,
                     organization_id=row.organization_id,
                 )
-            }  # type: ignore[attr-defined]
+            }
 
         return await mutate(
             ReportRouteSetPayload,

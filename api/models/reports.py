@@ -7,6 +7,9 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from api.models.accounts import Account
+from api.models.places import Community, Organization
+
 
 class ReportCategory(StrEnum):
     SECURITY_CLUE = "SECURITY_CLUE"
@@ -59,8 +62,10 @@ class Report(Model):
     id = fields.IntField(primary_key=True)
     #: human-readable, e.g. "BRJ-20260701-00042", set from the id right after the insert
     number = fields.CharField(max_length=48, unique=True, null=True)
-    community = fields.ForeignKeyField("core.Community", related_name="reports", on_delete=fields.CASCADE)
-    reporter = fields.ForeignKeyField(
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
+        "core.Community", related_name="reports", on_delete=fields.CASCADE
+    )
+    reporter: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name="reports", null=True, on_delete=fields.SET_NULL
     )
     #: the reporter's identity is shown only to the reporter and the community's staff
@@ -72,7 +77,7 @@ class Report(Model):
     lng = fields.FloatField()
     status = fields.CharEnumField(TicketStatus, max_length=16, default=TicketStatus.SUBMITTED)
     #: the body handling it now (None: the community itself)
-    assignee = fields.ForeignKeyField(
+    assignee: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
         "core.Organization", related_name="assigned_reports", null=True, on_delete=fields.SET_NULL
     )
     #: 0 in the community, 1 passed to the street, 2 to the city operations centre
@@ -80,7 +85,7 @@ class Report(Model):
     due_at = fields.DatetimeField(null=True)
     #: when the timer flagged it overdue (once)
     overdue_at = fields.DatetimeField(null=True)
-    duplicate_of = fields.ForeignKeyField(
+    duplicate_of: fields.ForeignKeyNullableRelation[Report] = fields.ForeignKeyField(
         "reports.Report", related_name="duplicates", null=True, on_delete=fields.SET_NULL
     )
     points_awarded = fields.IntField(default=0)
@@ -89,6 +94,11 @@ class Report(Model):
     version = fields.IntField(default=1)
     created_at = fields.DatetimeField(db_index=True)
     updated_at = fields.DatetimeField()
+
+    community_id: int
+    reporter_id: int | None
+    assignee_id: int | None
+    duplicate_of_id: int | None
 
     class Meta:
         table = "report"
@@ -105,6 +115,8 @@ class ReportPhoto(Model):
     content_type = fields.CharField(max_length=32)
     size = fields.IntField()
     position = fields.IntField()
+
+    report_id: int
 
     class Meta:
         table = "report_photo"
@@ -123,12 +135,15 @@ class ReportEvent(Model):
     status = fields.CharEnumField(TicketStatus, max_length=16)
     at = fields.DatetimeField()
     #: who did it (None: the system, e.g. a timer)
-    actor = fields.ForeignKeyField(
+    actor: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name="report_events", null=True, on_delete=fields.SET_NULL
     )
     note = fields.TextField(null=True)
     #: the report's version after the change
     version = fields.IntField()
+
+    report_id: int
+    actor_id: int | None
 
     class Meta:
         table = "report_event"
@@ -139,16 +154,19 @@ class ReportRoute(Model):
     """A community's routing of one category: who handles it, by when, and the reporter's points."""
 
     id = fields.IntField(primary_key=True)
-    community = fields.ForeignKeyField(
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
         "core.Community", related_name="report_routes", on_delete=fields.CASCADE
     )
     category = fields.CharEnumField(ReportCategory, max_length=32)
     #: None means the community handles it itself
-    organization = fields.ForeignKeyField(
+    organization: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
         "core.Organization", related_name="report_routes", null=True, on_delete=fields.SET_NULL
     )
     sla_hours = fields.IntField()
     points = fields.IntField()
+
+    community_id: int
+    organization_id: int | None
 
     class Meta:
         table = "report_route"

@@ -22,15 +22,15 @@ def is_staff(principal: Principal, community_id: int) -> bool:
 
 def handles(principal: Principal, report: Report) -> bool:
     """An admin of the organisation the report is assigned to."""
-    assignee = report.assignee_id  # type: ignore[attr-defined]
+    assignee = report.assignee_id
     return assignee is not None and assignee in principal.organization_ids(Role.ORG_ADMIN)
 
 
 def sees_besides_assignment(principal: Principal, report: Report) -> bool:
     return (
         principal.reads_everything
-        or report.reporter_id == principal.account_id  # type: ignore[attr-defined]
-        or is_staff(principal, report.community_id)  # type: ignore[attr-defined]
+        or report.reporter_id == principal.account_id
+        or is_staff(principal, report.community_id)
     )
 
 
@@ -42,10 +42,10 @@ async def followed(principal: Principal, report_ids: Sequence[int]) -> set[int]:
     """Of these reports, those the principal follows because their own report was marked its duplicate."""
     if principal.account_id is None or not report_ids:
         return set()
-    rows = await Report.filter(
-        duplicate_of_id__in=list(report_ids), reporter_id=principal.account_id
-    ).values_list("duplicate_of_id", flat=True)
-    return {int(r) for r in rows}
+    rows = await Report.filter(duplicate_of_id__in=list(report_ids), reporter_id=principal.account_id).values(
+        "duplicate_of_id"
+    )
+    return {int(r["duplicate_of_id"]) for r in rows}
 
 
 async def following(principal: Principal, report_ids: list[int]) -> list[bool]:
@@ -66,8 +66,8 @@ def sees_reporter(principal: Principal, report: Report) -> bool:
     """An anonymous reporter's identity is shown only to the reporter and the community's staff."""
     return (
         not report.anonymous
-        or report.reporter_id == principal.account_id  # type: ignore[attr-defined]
-        or is_staff(principal, report.community_id)  # type: ignore[attr-defined]
+        or report.reporter_id == principal.account_id
+        or is_staff(principal, report.community_id)
     )
 
 

@@ -95,8 +95,8 @@ def actors_of(principal: Principal | None, report: Report) -> set[Actor]:
     if principal is None:
         return {Actor.SYSTEM}
     found: set[Actor] = set()
-    community_id: int = report.community_id  # type: ignore[attr-defined]
-    if principal.account_id is not None and report.reporter_id == principal.account_id:  # type: ignore[attr-defined]
+    community_id: int = report.community_id
+    if principal.account_id is not None and report.reporter_id == principal.account_id:
         found.add(Actor.REPORTER)
     if principal.acts_in_community(community_id, Role.GRID_WORKER):
         found.add(Actor.GRID_WORKER)
@@ -220,7 +220,7 @@ async def dispatch_report(
             or report.due_at
             or clock.now()
             + timedelta(hours=(await route_for(report.community_id, report.category)).sla_hours)
-        )  # type: ignore[attr-defined]
+        )
         return {"assignee_id": assignee.id, "due_at": due, "overdue_at": None}
 
     return await _transition(
@@ -243,8 +243,8 @@ async def resolve_report(*, principal: Principal, report_id: int, note: str) -> 
     text = _required_note("note", note)
 
     async def prepare(report: Report) -> dict[str, Any]:
-        route = await route_for(report.community_id, report.category)  # type: ignore[attr-defined]
-        earn = route.points if report.points_awarded == 0 and report.reporter_id is not None else 0  # type: ignore[attr-defined]
+        route = await route_for(report.community_id, report.category)
+        earn = route.points if report.points_awarded == 0 and report.reporter_id is not None else 0
         return {
             "resolved_at": clock.now(),
             "points_awarded": report.points_awarded + earn,
@@ -252,10 +252,10 @@ async def resolve_report(*, principal: Principal, report_id: int, note: str) -> 
         }
 
     async def award(report: Report, conn: BaseDBAsyncClient) -> None:
-        if report.points_awarded > 0 and report.reporter_id is not None:  # type: ignore[attr-defined]
+        if report.points_awarded > 0 and report.reporter_id is not None:
             await points.apply(
                 account_id=report.reporter_id,
-                delta=report.points_awarded,  # type: ignore[attr-defined]
+                delta=report.points_awarded,
                 reason=f"随手拍 {report.number} resolved",
                 source=f"report:{report.id}",
                 key=f"report-resolved:{report.id}",
@@ -290,10 +290,10 @@ async def escalate_report(*, principal: Principal, report_id: int, reason: str) 
         target = await escalation_target(report, level) if level <= MAX_ESCALATION else None
         if target is None:
             raise UserError(ErrorCode.LIMIT_REACHED, "There is no body above to pass this report to.", "id")
-        if target == report.assignee_id and level < MAX_ESCALATION:  # type: ignore[attr-defined]
+        if target == report.assignee_id and level < MAX_ESCALATION:
             level += 1  # the street already had it: go straight to the city
             target = await escalation_target(report, level)
-        route = await route_for(report.community_id, report.category)  # type: ignore[attr-defined]
+        route = await route_for(report.community_id, report.category)
         return {
             "escalation_level": level,
             "assignee_id": target,
@@ -315,7 +315,7 @@ async def reopen_report(*, principal: Principal, report_id: int, reason: str) ->
             raise UserError(
                 ErrorCode.EXPIRED, "A report can be reopened within 7 days of its resolution.", "id"
             )
-        route = await route_for(report.community_id, report.category)  # type: ignore[attr-defined]
+        route = await route_for(report.community_id, report.category)
         return {
             "resolved_at": None,
             "overdue_at": None,
@@ -340,9 +340,9 @@ async def mark_duplicate(*, principal: Principal, report_id: int, original_id: i
 
     async def prepare(report: Report) -> dict[str, Any]:
         original = await Report.get_or_none(id=original_id)
-        if original is not None and original.duplicate_of_id is not None:  # type: ignore[attr-defined]
-            original = await Report.get_or_none(id=original.duplicate_of_id)  # type: ignore[attr-defined]
-        if original is None or original.community_id != report.community_id:  # type: ignore[attr-defined]
+        if original is not None and original.duplicate_of_id is not None:
+            original = await Report.get_or_none(id=original.duplicate_of_id)
+        if original is None or original.community_id != report.community_id:
             raise UserError(ErrorCode.NOT_FOUND, "No such report in this community.", "originalId")
         if original.id == report.id or original.status is TicketStatus.REJECTED:
             raise UserError(

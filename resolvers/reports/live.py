@@ -66,7 +66,7 @@ class TicketUpdate:
 
 async def _load_for_event(change: TicketChanged) -> Report | None:
     """The report as it stands after a change; loaded once per process however many subscribers wait."""
-    return await events.hub().load_once(
+    return await events.hub().load_once(  # type: ignore[no-any-return]
         ("ticket", change.key), lambda: Report.get_or_none(id=change.report_id)
     )
 
@@ -103,7 +103,7 @@ async def watch_tickets(
             continue
         shows_actor = (
             item.actor_id is None or item.actor_id != row.reporter_id or sees_reporter(principal, row)
-        )  # type: ignore[attr-defined]
+        )
         yield TicketUpdate(change=item, report=row, shows_actor=shows_actor)
 
 
@@ -112,12 +112,12 @@ def change_of(report: Report, entry: ReportEvent) -> TicketChanged:
         report_id=report.id,
         community_id=report.community_id,
         event_id=entry.id,
-        version=entry.version,  # type: ignore[attr-defined]
+        version=entry.version,
         action=entry.action.value,
         from_status=entry.from_status.value if entry.from_status else None,
         to_status=entry.status.value,
         at=entry.at,
         note=entry.note,
-        actor_id=entry.actor_id,  # type: ignore[attr-defined]
+        actor_id=entry.actor_id,
         key=uuid.uuid4().hex,
     )

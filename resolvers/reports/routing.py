@@ -51,7 +51,7 @@ async def routes_of(community_ids: list[int]) -> list[dict[ReportCategory, Route
     default's kind in the community, or the community itself.
     """
     own: dict[tuple[int, ReportCategory], Route] = {
-        (r.community_id, ReportCategory(r.category)): Route(r.organization_id, r.sla_hours, r.points)  # type: ignore[attr-defined]
+        (r.community_id, ReportCategory(r.category)): Route(r.organization_id, r.sla_hours, r.points)
         for r in await ReportRoute.filter(community_id__in=community_ids)
     }
     kinds = {d.kind for d in DEFAULT_ROUTES.values() if d.kind is not None}
@@ -109,14 +109,13 @@ async def escalation_target(report: Report, level: int) -> int | None:
         await Organization.filter(community_id=report.community_id, kind=OrganizationKind.STREET)
         .order_by("id")
         .first()
-    )  # type: ignore[attr-defined]
+    )
     if level == 1 and street is not None:
         return street.id
     if level >= 1:
-        if street is not None and street.parent_id is not None:  # type: ignore[attr-defined]
-            parent = await Organization.get_or_none(
-                id=street.parent_id, kind=OrganizationKind.CITY_OPS_CENTER
-            )  # type: ignore[attr-defined]
+        parent_id: int | None = street.parent_id if street is not None else None  # type: ignore[attr-defined]
+        if parent_id is not None:
+            parent = await Organization.get_or_none(id=parent_id, kind=OrganizationKind.CITY_OPS_CENTER)
             if parent is not None:
                 return parent.id
         centre = await Organization.filter(kind=OrganizationKind.CITY_OPS_CENTER).order_by("id").first()

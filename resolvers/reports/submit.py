@@ -32,11 +32,12 @@ async def community_for(principal: Principal, lat: float, lng: float, community_
         if not await Community.exists(id=community_id):
             raise UserError(ErrorCode.NOT_FOUND, "No such community.", "communityId")
         return community_id
-    own = (
+    grants = (
         await RoleGrant.filter(account_id=principal.account_id, community_id__not_isnull=True)
         .order_by("id")
-        .values_list("community_id", flat=True)
+        .values("community_id")
     )
+    own = [int(r["community_id"]) for r in grants]
     box = geo.around(lat, lng, COMMUNITY_RADIUS_M)
     candidates = await Community.filter(lat__gte=box.lat_min, lat__lte=box.lat_max, lng__not_isnull=True)
     near = sorted(
@@ -47,11 +48,11 @@ async def community_for(principal: Principal, lat: float, lng: float, community_
     near = [(d, cid) for d, cid in near if d <= COMMUNITY_RADIUS_M]
     for cid in own:
         if any(n == cid for _, n in near):
-            return int(cid)
+            return cid
     if near:
         return near[0][1]
     if own:
-        return int(own[0])
+        return own[0]
     raise UserError(
         ErrorCode.REQUIRED, "Say which community this is in: the place is in none we serve.", "communityId"
     )

@@ -66,3 +66,9 @@ def test_enums_hold_the_contract_values(schema):
         "CLOSED",
         "REJECTED",
     }
+
+
+async def test_models_and_migrations_agree(settings):
+    from api.migrate import pending_model_changes
+
+    assert await pending_model_changes(settings) == []
