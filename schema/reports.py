@@ -744,15 +744,21 @@ class Subscription:
     @strawberry.subscription(
         permission_classes=[IsAuthenticated],
         description="A ticket's changes as they happen (`reportId`: its reporter, followers and handlers), "
-        "or a community's (`communityId`: its staff and city operators).",
+        "or a community's (`communityId`: its staff and city operators). `since` replays the changes "
+        "from then before going live, with no gap and no duplicate.",
     )
     async def ticket_status(
-        self, info: Info, report_id: strawberry.ID | None = None, community_id: strawberry.ID | None = None
+        self,
+        info: Info,
+        report_id: strawberry.ID | None = None,
+        community_id: strawberry.ID | None = None,
+        since: datetime | None = None,
     ) -> AsyncGenerator[TicketStatusEvent, None]:
         updates = reports.watch_tickets(
             principal=info.context.principal,
             report_id=_query_id(report_id, "Report", "reportId"),
             community_id=_query_id(community_id, "Community", "communityId"),
+            since=since,
         )
         async for update in updates:
             # a websocket's loaders live as long as it does: load each event afresh

@@ -72,10 +72,18 @@ async def _load_for_event(change: TicketChanged) -> Report | None:
 
 
 async def watch_tickets(
-    *, principal: Principal, report_id: int | None = None, community_id: int | None = None
+    *,
+    principal: Principal,
+    report_id: int | None = None,
+    community_id: int | None = None,
+    since: datetime | None = None,
 ) -> AsyncIterator[TicketUpdate]:
     """The live changes of one report (its reporter, followers, staff, its handler, city operators),
-    or of a community's reports (its staff and city operators). Authorised when it starts."""
+    or of a community's reports (its staff and city operators). Authorised when it starts.
+
+    With `since`, the timeline from then is replayed first, with no gap and no duplicate; after a
+    broadcast outage the database fills in what was missed.
+    """
     if principal.account_id is None:
         raise Unauthenticated()
     if (report_id is None) == (community_id is None):
@@ -89,28 +97,54 @@ async def watch_tickets(
             principal, [report.id]
         )
         channel = report_channel(report_id)
+        scope = ReportEvent.filter(report_id=report_id)
+        community_of_report = report.community_id
     else:
         assert community_id is not None
         if not principal.reads_community(community_id, *STAFF) or not await Community.exists(id=community_id):
             raise Forbidden("Only the community's staff follow its tickets.")
         only_while_assigned = False
         channel = community_channel(community_id)
-    async for item in TICKET.listen(channel):
-        if isinstance(item, events.Reconnected):
-            continue
-        row = await _load_for_event(item)
-        if row is None or (only_while_assigned and not handles(principal, row)):
-            continue
-        shows_actor = (
-            item.actor_id is None or item.actor_id != row.reporter_id or sees_reporter(principal, row)
+        scope = ReportEvent.filter(report__community_id=community_id)
+        community_of_report = community_id
+
+    async def replay(start: datetime | None) -> list[TicketChanged]:
+        rows = await (scope.filter(at__gte=start) if start is not None else scope).order_by("id")
+        return [_change_from(entry, community_of_report) for entry in rows]
+
+    async with events.hub().subscribe(TICKET.channel(channel)) as queue:  # subscribed before any replay
+
+        async def live() -> AsyncIterator[TicketChanged | events.Reconnected]:
+            while (item := await queue.get()) is not None:
+                yield item if isinstance(item, events.Reconnected) else TICKET.decode(item)
+
+        changes = events.replay_then_live(
+            live(), replay, since=since, key=lambda c: c.event_id, at=lambda c: c.at
         )
-        yield TicketUpdate(change=item, report=row, shows_actor=shows_actor)
+        async for change in changes:
+            update = await _update_for(principal, change, only_while_assigned)
+            if update is not None:
+                yield update
+
+
+async def _update_for(
+    principal: Principal, item: TicketChanged, only_while_assigned: bool
+) -> TicketUpdate | None:
+    row = await _load_for_event(item)
+    if row is None or (only_while_assigned and not handles(principal, row)):
+        return None
+    shows_actor = item.actor_id is None or item.actor_id != row.reporter_id or sees_reporter(principal, row)
+    return TicketUpdate(change=item, report=row, shows_actor=shows_actor)
 
 
 def change_of(report: Report, entry: ReportEvent) -> TicketChanged:
+    return _change_from(entry, report.community_id)
+
+
+def _change_from(entry: ReportEvent, community_id: int) -> TicketChanged:
     return TicketChanged(
-        report_id=report.id,
-        community_id=report.community_id,
+        report_id=entry.report_id,
+        community_id=community_id,
         event_id=entry.id,
         version=entry.version,
         action=entry.action.value,
