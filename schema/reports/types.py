@@ -1,19 +1,18 @@
-"""Snap reports and appeals (随手拍、报事报修、我的诉求): types, queries, mutations, live ticket status.
+"""Report types, the filter, and the mixins other domains' types take in (`Community.reports`,
+`Community.stats.openReports`, `me.reports`).
 
-`schema.places` and `schema.accounts` import this module for their mixins (`Community.reports`,
-`Community.stats.openReports`, `me.reports`), so it refers back to their types lazily.
+`schema.places` and `schema.accounts` import this module for those mixins, so it refers back to
+their types lazily.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 from strawberry import relay
 from strawberry.dataloader import DataLoader
-from strawberry.file_uploads import Upload
 
 from api.errors import BadInput, UserError
 from api.models.accounts import Account as AccountRow
@@ -22,22 +21,16 @@ from api.models.reports import Report as ReportRow
 from api.models.reports import ReportCategory, TicketAction, TicketStatus
 from api.models.reports import ReportEvent as ReportEventRow
 from api.models.reports import ReportPhoto as ReportPhotoRow
-from api.models.reports import ReportRoute as ReportRouteRow
 from api.pagination import empty_page
 from resolvers import reports
 from schema.base import (
     Connection,
     GeoPoint,
     GeoPointInput,
-    HasRole,
-    IsAuthenticated,
     ModelNode,
-    UserErrorType,
     connection,
-    decode_id,
     decode_optional,
     list_connection,
-    mutate,
 )
 from schema.context import Info
 
@@ -59,7 +52,7 @@ TicketActionEnum = strawberry.enum(
 WORKERS = (Role.GRID_WORKER, Role.COMMUNITY_ADMIN, Role.ORG_ADMIN, Role.CITY_OPERATOR)
 
 
-def _query_id(value: strawberry.ID | None, type_name: str, field: str) -> int | None:
+def query_id(value: strawberry.ID | None, type_name: str, field: str) -> int | None:
     """A global id given to a query or subscription: malformed ones are a BAD_USER_INPUT error."""
     try:
         return decode_optional(value, type_name, field=field)
@@ -315,7 +308,7 @@ class ReportFilterInput:
     )
 
 
-def _criteria(
+def criteria_of(
     f: ReportFilterInput | None, *, community_id: int | None = None, reporter_id: int | None = None
 ) -> reports.ReportCriteria:
     f = f or ReportFilterInput()
@@ -327,8 +320,8 @@ def _criteria(
         overdue=f.overdue,
         community_id=community_id
         if community_id is not None
-        else _query_id(f.community_id, "Community", "communityId"),
-        assignee_id=_query_id(f.assignee_id, "Organization", "assigneeId"),
+        else query_id(f.community_id, "Community", "communityId"),
+        assignee_id=query_id(f.assignee_id, "Organization", "assigneeId"),
         reporter_id=reporter_id,
         near=(f.near.lat, f.near.lng) if f.near else None,
         radius_m=f.radius_m,
@@ -390,7 +383,7 @@ class CommunityReports:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Report]:
-        criteria = _criteria(filter, community_id=self.id)  # type: ignore[attr-defined]
+        criteria = criteria_of(filter, community_id=self.id)  # type: ignore[attr-defined]
         return await report_connection(info, criteria, first=first, after=after, last=last, before=before)
 
     @strawberry.field(description="How each category is routed here (defaults for categories not set).")
@@ -423,344 +416,5 @@ class AccountReports:
         account_id: int = self.id  # type: ignore[attr-defined]
         if info.context.principal.account_id != account_id:
             return Connection.of(empty_page(), Report.from_model)
-        criteria = _criteria(filter, reporter_id=account_id)
+        criteria = criteria_of(filter, reporter_id=account_id)
         return await report_connection(info, criteria, first=first, after=after, last=last, before=before)
-
-
-@strawberry.type
-class Query:
-    @strawberry.field(
-        permission_classes=[IsAuthenticated],
-        description="Reports you may see: your own; staff their community's; an organisation what is "
-        "assigned to it; city operators all.",
-    )
-    async def reports(
-        self,
-        info: Info,
-        filter: ReportFilterInput | None = None,  # noqa: A002
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Report]:
-        return await report_connection(
-            info, _criteria(filter), first=first, after=after, last=last, before=before
-        )
-
-    @strawberry.field(
-        permission_classes=[IsAuthenticated], description="One report; null if absent or not yours to see."
-    )
-    async def report(self, info: Info, id: strawberry.ID) -> Report | None:  # noqa: A002
-        pk = _query_id(id, "Report", "id")
-        return None if pk is None else (await Report.resolve_nodes(info=info, node_ids=[str(pk)]))[0]
-
-
-# ------------------------------------------------------------------------------------------- mutations
-
-
-@strawberry.input
-class ReportSubmitInput:
-    category: ReportCategoryEnum  # type: ignore[valid-type]
-    description: str
-    location: GeoPointInput
-    address: str | None = None
-    photos: list[Upload] | None = strawberry.field(
-        default=None, description="Up to 6 JPEG, PNG or WebP photos (GraphQL multipart request)."
-    )
-    anonymous: bool = strawberry.field(
-        default=False, description="Hide who filed it from all but community staff."
-    )
-    community_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Default: found from the location and the reporter's communities."
-    )
-
-
-@strawberry.input
-class ReportAcceptInput:
-    id: strawberry.ID
-    note: str | None = None
-
-
-@strawberry.input
-class ReportDispatchInput:
-    id: strawberry.ID
-    assignee_id: strawberry.ID
-    due_at: datetime | None = strawberry.field(default=None, description="Default: the route's due time.")
-    note: str | None = None
-
-
-@strawberry.input
-class ReportStartInput:
-    id: strawberry.ID
-    note: str | None = None
-
-
-@strawberry.input
-class ReportResolveInput:
-    id: strawberry.ID
-    note: str
-
-
-@strawberry.input
-class ReportRejectInput:
-    id: strawberry.ID
-    reason: str
-
-
-@strawberry.input
-class ReportEscalateInput:
-    id: strawberry.ID
-    reason: str
-
-
-@strawberry.input
-class ReportReopenInput:
-    id: strawberry.ID
-    reason: str
-
-
-@strawberry.input
-class ReportCloseInput:
-    id: strawberry.ID
-    note: str | None = None
-
-
-@strawberry.input
-class ReportMarkDuplicateInput:
-    id: strawberry.ID
-    original_id: strawberry.ID
-
-
-@strawberry.input
-class ReportRouteSetInput:
-    community_id: strawberry.ID
-    category: ReportCategoryEnum  # type: ignore[valid-type]
-    organization_id: strawberry.ID | None = strawberry.field(
-        default=None, description="null: the community itself."
-    )
-    sla_hours: int
-    points: int
-
-
-@strawberry.type
-class ReportPayload:
-    report: Report | None = None
-    errors: list[UserErrorType]
-
-
-@strawberry.type
-class ReportRouteSetPayload:
-    route: ReportRouteType | None = None
-    errors: list[UserErrorType]
-
-
-def _report(row: ReportRow) -> dict[str, Any]:
-    return {"report": Report.from_model(row)}
-
-
-def _id(value: strawberry.ID) -> int:
-    return decode_id(value, Report)
-
-
-@strawberry.type
-class Mutation:
-    @strawberry.mutation(
-        permission_classes=[IsAuthenticated], description="随手拍: file a report with photos."
-    )
-    async def report_submit(self, info: Info, input: ReportSubmitInput) -> ReportPayload:  # noqa: A002
-        from schema.places import Community
-
-        return await mutate(
-            ReportPayload,
-            lambda: reports.submit_report(
-                principal=info.context.principal,
-                settings=info.context.settings,
-                category=input.category,
-                description=input.description,
-                lat=input.location.lat,
-                lng=input.location.lng,
-                address=input.address,
-                photos=input.photos or [],
-                anonymous=input.anonymous,
-                community_id=decode_optional(input.community_id, Community, field="communityId"),
-            ),
-            _report,
-        )
-
-    @strawberry.mutation(permission_classes=[HasRole(*WORKERS)], description="Take a submitted report on.")
-    async def report_accept(self, info: Info, input: ReportAcceptInput) -> ReportPayload:  # noqa: A002
-        return await mutate(
-            ReportPayload,
-            lambda: reports.accept_report(
-                principal=info.context.principal, report_id=_id(input.id), note=input.note
-            ),
-            _report,
-        )
-
-    @strawberry.mutation(
-        permission_classes=[HasRole(Role.COMMUNITY_ADMIN, Role.CITY_OPERATOR)],
-        description="派单: send a report to the organisation that handles it, with a due time.",
-    )
-    async def report_dispatch(self, info: Info, input: ReportDispatchInput) -> ReportPayload:  # noqa: A002
-        from schema.places import Organization
-
-        return await mutate(
-            ReportPayload,
-            lambda: reports.dispatch_report(
-                principal=info.context.principal,
-                report_id=_id(input.id),
-                assignee_id=decode_id(input.assignee_id, Organization, field="assigneeId"),
-                due_at=input.due_at,
-                note=input.note,
-            ),
-            _report,
-        )
-
-    @strawberry.mutation(permission_classes=[HasRole(*WORKERS)], description="Start work on a report.")
-    async def report_start(self, info: Info, input: ReportStartInput) -> ReportPayload:  # noqa: A002
-        return await mutate(
-            ReportPayload,
-            lambda: reports.start_report(
-                principal=info.context.principal, report_id=_id(input.id), note=input.note
-            ),
-            _report,
-        )
-
-    @strawberry.mutation(
-        permission_classes=[HasRole(*WORKERS)],
-        description="Resolve a report; its reporter earns the category's points once.",
-    )
-    async def report_resolve(self, info: Info, input: ReportResolveInput) -> ReportPayload:  # noqa: A002
-        return await mutate(
-            ReportPayload,
-            lambda: reports.resolve_report(
-                principal=info.context.principal, report_id=_id(input.id), note=input.note
-            ),
-            _report,
-        )
-
-    @strawberry.mutation(
-        permission_classes=[HasRole(*WORKERS)], description="Reject a report, with the reason."
-    )
-    async def report_reject(self, info: Info, input: ReportRejectInput) -> ReportPayload:  # noqa: A002
-        return await mutate(
-            ReportPayload,
-            lambda: reports.reject_report(
-                principal=info.context.principal, report_id=_id(input.id), reason=input.reason
-            ),
-            _report,
-        )
-
-    @strawberry.mutation(
-        permission_classes=[HasRole(*WORKERS)],
-        description="上报: pass a report up, community → street → city operations centre.",
-    )
-    async def report_escalate(self, info: Info, input: ReportEscalateInput) -> ReportPayload:  # noqa: A002
-        return await mutate(
-            ReportPayload,
-            lambda: reports.escalate_report(
-                principal=info.context.principal, report_id=_id(input.id), reason=input.reason
-            ),
-            _report,
-        )
-
-    @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
-        description="The reporter reopens a resolved report, within 7 days.",
-    )
-    async def report_reopen(self, info: Info, input: ReportReopenInput) -> ReportPayload:  # noqa: A002
-        return await mutate(
-            ReportPayload,
-            lambda: reports.reopen_report(
-                principal=info.context.principal, report_id=_id(input.id), reason=input.reason
-            ),
-            _report,
-        )
-
-    @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
-        description="The reporter (or the community's admin) closes a resolved report.",
-    )
-    async def report_close(self, info: Info, input: ReportCloseInput) -> ReportPayload:  # noqa: A002
-        return await mutate(
-            ReportPayload,
-            lambda: reports.close_report(
-                principal=info.context.principal, report_id=_id(input.id), note=input.note
-            ),
-            _report,
-        )
-
-    @strawberry.mutation(
-        permission_classes=[HasRole(*WORKERS)],
-        description="Close a report as a duplicate of another; its reporter follows that one.",
-    )
-    async def report_mark_duplicate(self, info: Info, input: ReportMarkDuplicateInput) -> ReportPayload:  # noqa: A002
-        return await mutate(
-            ReportPayload,
-            lambda: reports.mark_duplicate(
-                principal=info.context.principal,
-                report_id=_id(input.id),
-                original_id=decode_id(input.original_id, Report, field="originalId"),
-            ),
-            _report,
-        )
-
-    @strawberry.mutation(
-        permission_classes=[HasRole(Role.COMMUNITY_ADMIN)],
-        description="Set who handles a category of report in a community, its due time and points.",
-    )
-    async def report_route_set(self, info: Info, input: ReportRouteSetInput) -> ReportRouteSetPayload:  # noqa: A002
-        from schema.places import Community, Organization
-
-        def build(row: ReportRouteRow) -> dict[str, Any]:
-            return {
-                "route": ReportRouteType(
-                    category=row.category,
-                    sla_hours=row.sla_hours,
-                    points=row.points,
-                    organization_id=row.organization_id,
-                )
-            }
-
-        return await mutate(
-            ReportRouteSetPayload,
-            lambda: reports.set_route(
-                principal=info.context.principal,
-                community_id=decode_id(input.community_id, Community, field="communityId"),
-                category=input.category,
-                organization_id=decode_optional(input.organization_id, Organization, field="organizationId"),
-                sla_hours=input.sla_hours,
-                points=input.points,
-            ),
-            build,
-        )
-
-
-# ------------------------------------------------------------------------------------------- live
-
-
-@strawberry.type
-class Subscription:
-    @strawberry.subscription(
-        permission_classes=[IsAuthenticated],
-        description="A ticket's changes as they happen (`reportId`: its reporter, followers and handlers), "
-        "or a community's (`communityId`: its staff and city operators). `since` replays the changes "
-        "from then before going live, with no gap and no duplicate.",
-    )
-    async def ticket_status(
-        self,
-        info: Info,
-        report_id: strawberry.ID | None = None,
-        community_id: strawberry.ID | None = None,
-        since: datetime | None = None,
-    ) -> AsyncGenerator[TicketStatusEvent, None]:
-        updates = reports.watch_tickets(
-            principal=info.context.principal,
-            report_id=_query_id(report_id, "Report", "reportId"),
-            community_id=_query_id(community_id, "Community", "communityId"),
-            since=since,
-        )
-        async for update in updates:
-            # a websocket's loaders live as long as it does: load each event afresh
-            info.context.loaders.clear_all()
-            yield TicketStatusEvent.of(update)
