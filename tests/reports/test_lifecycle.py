@@ -101,6 +101,13 @@ async def test_points_by_category_and_per_community(api, world):
         await run(api, RESOLVE, world.grid, id=rid(n), note="处理完毕")
     assert sorted(e.delta for e in await PointsLedgerEntry.filter(account_id=world.resident.id)) == [30, 100]
     assert (await Report.get(id=garbage)).assignee_id is None  # the route says: the community itself
+    routes = """query($c: ID!) { community(id: $c) { reportRoutes { category slaHours points organization { name } } } }"""
+    data = await api.data(routes, {"c": encode_id("Community", world.brj.id)}, as_=world.admin)
+    by_category = {r["category"]: r for r in data["community"]["reportRoutes"]}
+    assert by_category["ENVIRONMENT"] == {"category": "ENVIRONMENT", "slaHours": 12, "points": 30, "organization": None}
+    assert by_category["FACILITY_FAULT"]["organization"] == {"name": "百瑞景物业服务中心"}  # the default
+    assert (by_category["SECURITY_CLUE"]["points"], by_category["SAFETY_HAZARD"]["points"]) == (100, 50)
+    assert by_category["APPEAL_RIGHTS"]["organization"] == {"name": "顺丰速运武昌营业部"}
 
 
 async def test_invalid_transition_is_a_typed_error_that_changes_nothing(api, world):
