@@ -25,8 +25,8 @@ from api.db import close_db, init_db, ping
 from api.graphql_http import GraphQLView
 from api.logs import configure_logging
 from api.settings import Settings, get_settings
-from schema.context import Context
 from resolvers import reports
+from schema.context import Context
 from schema.root import build_schema
 
 log = logging.getLogger("zhili.app")
