@@ -19,13 +19,14 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 
-from api import events
+from api import events, media
 from api.auth import InvalidCredentials, authenticate
 from api.db import close_db, init_db, ping
 from api.graphql_http import GraphQLView
 from api.logs import configure_logging
 from api.scheduler import Scheduler
 from api.settings import Settings, get_settings
+from resolvers import reports
 from resolvers.timers import JOBS
 from schema.context import Context
 from schema.root import build_schema
@@ -119,6 +120,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
     return [
         Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
         WebSocketRoute("/graphql", graphql),
+        Route("/media/{path:path}", media.endpoint(reports.photo_for, settings), methods=["GET", "HEAD"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]

@@ -27,12 +27,13 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
 
 
 async def init_db(settings: Settings) -> None:
-    # requests run in tasks the lifespan did not start: they find the ORM through the global fallback
+    # the global fallback: uvicorn runs the lifespan in a task of its own, and requests run in
+    # others, which would not see a context bound only to the lifespan's task
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
 
 
 async def close_db() -> None:
-    await connections.close_all()
+    await Tortoise.close_connections()  # also clears the global fallback
 
 
 def is_postgres() -> bool:

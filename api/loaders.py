@@ -6,7 +6,6 @@ one batch query and returns results in key order, with None (or []) for misses.
 
 from __future__ import annotations
 
-import contextlib
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, TypeVar
@@ -50,13 +49,10 @@ class Loaders:
 
         return self.get(f"{model.__name__}sBy{column}:{','.join(order)}", batch)
 
-    def prime(self, obj: Model, *, replace: bool = False) -> None:
-        """Let later `by_id` loads of this row use it; `replace=True` after a write, so they see the new state."""
-        loader = self.by_id(type(obj))
-        if replace:
-            with contextlib.suppress(KeyError):
-                loader.clear(obj.pk)
-        loader.prime(obj.pk, obj)
+    def prime(self, obj: Model) -> None:
+        """After a write: the next `by_id` load of this row sees the new state."""
+        # `force`: DataLoader.clear raises KeyError for a key it never cached
+        self.by_id(type(obj)).prime(obj.pk, obj, force=True)
 
     def clear_all(self) -> None:
         self._loaders.clear()

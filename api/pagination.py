@@ -177,3 +177,18 @@ async def pages_by_parent(
             count=_counter(total, _zero),
         )
     return pages
+
+
+def page_of(rows: Sequence[Any], window: Window) -> Page[Any]:
+    """One page of a list already in memory (e.g. ordered by a distance computed in Python)."""
+    total = len(rows)
+    start, stop = window.bounds(total)
+    stop = min(stop, total)
+    start = min(start, stop)
+    return Page(
+        rows=list(rows[start:stop]),
+        start=start,
+        has_next=stop < total,
+        has_previous=start > 0,
+        count=_counter(total, _zero),
+    )

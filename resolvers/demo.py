@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from tortoise import Tortoise
 
-from api import clock
+from api import clock, events
 from api.auth import passwords
 from api.db import close_db, init_db
 from api.errors import UserError, UserErrors
@@ -17,6 +17,7 @@ from api.settings import Settings
 from resolvers import accounts
 from resolvers.consultations import demo as consultations_demo
 from resolvers.members import demo as members_demo
+from resolvers.reports import demo as reports_demo
 from resolvers.stations import demo as stations_demo
 
 DEMO_PASSWORD = "zhili-demo-2026"
@@ -90,6 +91,7 @@ class DemoContext:
 
 #: each domain's demo data, run in order after the core seed; each must be idempotent
 DOMAIN_SEEDS: list[Callable[[DemoContext], Awaitable[None]]] = [
+    reports_demo.seed,
     members_demo.seed_demo,
     stations_demo.seed_demo,
     consultations_demo.seed_demo,
@@ -153,10 +155,16 @@ async def seed_demo(settings: Settings) -> list[str]:
 
 
 async def run_seed(settings: Settings) -> list[str]:
+    """The CLI's seed: with an event hub of its own, so a running server (over Redis) hears what it does."""
     await init_db(settings)
+    hub = events.EventHub(settings.broadcast_url, prefix=settings.broadcast_prefix)
+    await hub.start()
+    previous = events.install(hub)
     try:
         return await seed_demo(settings)
     finally:
+        await hub.stop()
+        events.install(previous)
         await close_db()
 
 

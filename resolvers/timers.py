@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from api.scheduler import Job
-from resolvers import consultations
+from resolvers import consultations, reports
 
 #: each entry: a name and an idempotent `async def run_timers(*, now) -> int`
 JOBS: list[Job] = [
+    Job("reports", reports.run_timer_count),
     Job("consultations", consultations.run_timers),
 ]

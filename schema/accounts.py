@@ -27,7 +27,6 @@ from schema.base import (
     mutate,
     require_account,
 )
-from schema import members
 from schema.context import Info
 from schema.places import Community, Organization
 
@@ -48,13 +47,13 @@ class RoleGrant:
 
 
 # Each domain adds what an account has in it (`me.reports`, `me.member`…) as a mixin listed here.
-from schema.consultations import AccountConsultations  # noqa: E402
-from schema.stations import AccountStations  # noqa: E402
+from schema import consultations, members, reports, stations  # noqa: E402  (they refer back lazily)
 
 ACCOUNT_MIXINS: tuple[type, ...] = (
+    reports.AccountReports,
     members.AccountMembers,
-    AccountConsultations,
-    AccountStations,
+    consultations.AccountConsultations,
+    stations.AccountStations,
 )
 
 

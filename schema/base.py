@@ -14,7 +14,7 @@ from tortoise.queryset import QuerySet
 from api.auth import Principal
 from api.errors import ErrorCode, Forbidden, Unauthenticated, UserError, UserErrors
 from api.models.accounts import Role
-from api.pagination import Page, Window, empty_page, page, pages_by_parent
+from api.pagination import Page, Window, empty_page, page, page_of, pages_by_parent
 from schema.context import Info
 
 T = TypeVar("T")
@@ -186,24 +186,16 @@ async def connection(
 
 def list_connection(
     info: Info,
-    items: Sequence[Any],
+    rows: Sequence[Any],
     to_node: Callable[[Any], T],
+    *,
     first: int | None = None,
     after: str | None = None,
     last: int | None = None,
     before: str | None = None,
 ) -> Connection[T]:
-    """A connection over a list computed in Python (e.g. sorted by distance)."""
-    start, stop = window(info, first, after, last, before).bounds(len(items))
-    total = len(items)
-
-    async def count() -> int:
-        return total
-
-    result: Page[Any] = Page(
-        rows=list(items[start:stop]), start=start, has_next=stop < total, has_previous=start > 0, count=count
-    )
-    return Connection.of(result, to_node)
+    """One page of a list already in memory, as a connection (same cursors as `connection`)."""
+    return Connection.of(page_of(rows, window(info, first, after, last, before)), to_node)
 
 
 def empty_connection() -> Connection[Any]:

@@ -27,7 +27,6 @@ from schema.base import (
     decode_optional,
     mutate,
 )
-from schema import members
 from schema.context import Info
 
 if TYPE_CHECKING:
@@ -50,17 +49,18 @@ class PlacesStats:
 
 # Each domain adds its counts (`<Domain>Stats`) and its lists on a community (`Community<Domain>`)
 # as a mixin, listed here; the mixins use lazy references back to this module.
-from schema.consultations import CommunityConsultations  # noqa: E402
-from schema.stations import CommunityStations  # noqa: E402
+from schema import consultations, members, reports, stations  # noqa: E402  (they refer back lazily)
 
 STATS_MIXINS: tuple[type, ...] = (
     PlacesStats,
+    reports.ReportsStats,
     members.MembersStats,
 )
 COMMUNITY_MIXINS: tuple[type, ...] = (
+    reports.CommunityReports,
     members.CommunityMembers,
-    CommunityConsultations,
-    CommunityStations,
+    consultations.CommunityConsultations,
+    stations.CommunityStations,
 )
 
 

@@ -20,7 +20,7 @@ from strawberry.types import ExecutionContext
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from api.settings import Settings
-from schema import accounts, audit, care, consultations, members, places, stations
+from schema import accounts, audit, care, consultations, members, places, reports, stations
 from schema.base import GeoPoint
 
 log = logging.getLogger("zhili.graphql")
@@ -28,6 +28,7 @@ log = logging.getLogger("zhili.graphql")
 QUERIES: tuple[type, ...] = (
     accounts.Query,
     places.Query,
+    reports.Query,
     audit.Query,
     care.Query,
     members.Query,
@@ -37,12 +38,14 @@ QUERIES: tuple[type, ...] = (
 MUTATIONS: tuple[type, ...] = (
     accounts.Mutation,
     places.Mutation,
+    reports.Mutation,
     care.Mutation,
     members.Mutation,
     stations.Mutation,
     consultations.Mutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
+    reports.Subscription,
     members.Subscription,
     consultations.Subscription,
 )

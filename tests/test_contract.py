@@ -23,10 +23,6 @@ PENDING: dict[str, str] = {
     # devices and alerts (issue 4)
     "RegisterDevice": "devices", "SetAlertRules": "devices", "SetGeofence": "devices", "AlertFeed": "devices",
     "AckAlert": "devices", "ResolveAlert": "devices", "DeviceBoard": "devices", "DeviceLive": "devices",
-    # reports (issue 3)
-    "TicketBoard": "reports", "AcceptReport": "reports", "DispatchReport": "reports", "StartReport": "reports",
-    "ResolveReport": "reports", "RejectReport": "reports", "EscalateReport": "reports", "NearbyReports": "reports",
-    "SubmitReport": "reports", "MyReports": "reports", "MyTicketUpdates": "reports",
     # several domains: reports, devices, members
     "CommunityOverview": "reports+devices+members", "PortalCommunity": "reports+devices+members",
 }

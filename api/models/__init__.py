@@ -13,4 +13,5 @@ APPS: dict[str, list[str]] = {
     "consultations": ["api.models.consultations"],
     "stations": ["api.models.stations"],
     "members": ["api.models.members"],
+    "reports": ["api.models.reports"],
 }

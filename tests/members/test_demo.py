@@ -26,7 +26,10 @@ async def test_demo_data_through_the_contract(api, settings, clock):
     assert await Member.filter(community_id=brj.id).count() == 1574
 
     mine = (await api.data(op("MyService"), as_=liu))["me"]["member"]
-    assert mine["points"] == 90 and len(mine["serviceRecords"]["edges"]) == 2
+    # 90 points from the rated service records; other demo domains may credit liu too (a resolved report)
+    assert sum(e["node"]["points"] or 0 for e in mine["serviceRecords"]["edges"]) == 90
+    assert len(mine["serviceRecords"]["edges"]) == 2
+    assert mine["points"] == mine["pointsLedger"]["edges"][0]["node"]["balance"] >= 90
     page = (await api.data(op("CommunityPosts"), {"communityId": gid("Community", brj)}, as_=liu))[
         "community"
     ]
