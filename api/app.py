@@ -23,6 +23,7 @@ from api import events
 from api.auth import InvalidCredentials, authenticate
 from api.db import close_db, init_db, ping
 from api.graphql_http import GraphQLView
+from api.ingest import readings_endpoint
 from api.logs import configure_logging
 from api.scheduler import Scheduler
 from api.settings import Settings, get_settings
@@ -121,6 +122,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/ingest/v1/readings", readings_endpoint(settings), methods=["POST"]),
     ]
 
 

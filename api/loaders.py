@@ -6,6 +6,7 @@ one batch query and returns results in key order, with None (or []) for misses.
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, TypeVar
@@ -52,7 +53,8 @@ class Loaders:
     def prime(self, obj: Model) -> None:
         """After a write: the next `by_id` load of this row sees the new state."""
         loader = self.by_id(type(obj))
-        loader.clear(obj.pk)
+        with contextlib.suppress(KeyError):  # strawberry's cache raises on clearing a key it never held
+            loader.clear(obj.pk)
         loader.prime(obj.pk, obj)
 
     def clear_all(self) -> None:

@@ -49,8 +49,10 @@ class PlacesStats:
 
 # Each domain adds its counts (`<Domain>Stats`) and its lists on a community (`Community<Domain>`)
 # as a mixin, listed here; the mixins use lazy references back to this module.
-STATS_MIXINS: tuple[type, ...] = (PlacesStats,)
-COMMUNITY_MIXINS: tuple[type, ...] = ()
+from schema import devices  # noqa: E402  (its types refer back here lazily)
+
+STATS_MIXINS: tuple[type, ...] = (PlacesStats, devices.DevicesStats)
+COMMUNITY_MIXINS: tuple[type, ...] = (devices.CommunityDevices,)
 
 
 @strawberry.type(description="Counts shown on a community's dashboard.")

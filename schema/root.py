@@ -20,14 +20,14 @@ from strawberry.types import ExecutionContext
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from api.settings import Settings
-from schema import accounts, audit, care, places
+from schema import accounts, audit, care, devices, places
 from schema.base import GeoPoint
 
 log = logging.getLogger("zhili.graphql")
 
-QUERIES: tuple[type, ...] = (accounts.Query, places.Query, audit.Query, care.Query)
-MUTATIONS: tuple[type, ...] = (accounts.Mutation, places.Mutation, care.Mutation)
-SUBSCRIPTIONS: tuple[type, ...] = ()
+QUERIES: tuple[type, ...] = (accounts.Query, places.Query, audit.Query, care.Query, devices.Query)
+MUTATIONS: tuple[type, ...] = (accounts.Mutation, places.Mutation, care.Mutation, devices.Mutation)
+SUBSCRIPTIONS: tuple[type, ...] = (devices.Subscription,)
 
 
 @strawberry.type

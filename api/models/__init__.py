@@ -10,4 +10,5 @@ from __future__ import annotations
 APPS: dict[str, list[str]] = {
     "core": ["api.models.accounts", "api.models.places", "api.models.points", "api.models.audit", "api.models.scheduler"],
     "care": ["api.models.care"],
+    "devices": ["api.models.devices"],
 }
