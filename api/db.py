@@ -27,11 +27,13 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
 
 
 async def init_db(settings: Settings) -> None:
-    await Tortoise.init(config=tortoise_config(settings))
+    # uvicorn runs the lifespan in its own task: without the global fallback, request tasks see no
+    # TortoiseContext ("No TortoiseContext is currently active") and every database call fails
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
 
 
 async def close_db() -> None:
-    await connections.close_all()
+    await Tortoise.close_connections()  # also clears the global fallback
 
 
 def is_postgres() -> bool:

@@ -10,7 +10,6 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from tortoise.expressions import F, Q
-from tortoise.functions import Coalesce
 
 from api.db import transaction
 from api.models.devices import (
@@ -79,10 +78,11 @@ async def mark_offline(*, now: datetime) -> list[alerts.AlertChanged]:
 
 async def check_water(*, now: datetime) -> list[alerts.AlertChanged]:
     """A water meter with no water used for `noWaterHours` raises NO_WATER_USAGE once per silence."""
-    meters = await Device.filter(kind=DeviceKind.WATER_METER, disabled_at__isnull=True).annotate(
-        silent_since=Coalesce("last_water_at", "created_at")
-    ).filter(silent_since__lt=now - timedelta(hours=1)).only(
-        "id", "kind", "community_id", "wearer_id", "lat", "lng", "last_water_at", "created_at")
+    cutoff = now - timedelta(hours=1)  # the shortest silence any rule allows
+    meters = await Device.filter(
+        Q(last_water_at__lt=cutoff) | Q(last_water_at__isnull=True, created_at__lt=cutoff),
+        kind=DeviceKind.WATER_METER, disabled_at__isnull=True,
+    ).only("id", "kind", "community_id", "wearer_id", "lat", "lng", "last_water_at", "created_at")
     if not meters:
         return []
     rules = await _rules([m.id for m in meters])
