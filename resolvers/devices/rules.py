@@ -41,10 +41,10 @@ class Thresholds:
 #: defaults per kind; a device's `AlertRules` row overrides any of them
 DEFAULTS: dict[DeviceKind, Thresholds] = {
     DeviceKind.WRISTBAND: Thresholds(offline_minutes=30),
-    DeviceKind.WATER_METER: Thresholds(offline_minutes=180),
-    DeviceKind.DRAIN_SENSOR: Thresholds(offline_minutes=120),
-    DeviceKind.PIPE_SENSOR: Thresholds(offline_minutes=120),
-    DeviceKind.GARBAGE_SENSOR: Thresholds(offline_minutes=120),
+    DeviceKind.WATER_METER: Thresholds(offline_minutes=24 * 60),
+    DeviceKind.DRAIN_SENSOR: Thresholds(offline_minutes=6 * 60),
+    DeviceKind.PIPE_SENSOR: Thresholds(offline_minutes=6 * 60),
+    DeviceKind.GARBAGE_SENSOR: Thresholds(offline_minutes=6 * 60),
 }
 
 RULE_FIELDS = ("heart_rate_min", "heart_rate_max", "spo2_min", "systolic_max", "no_water_hours", "offline_minutes")
