@@ -15,6 +15,7 @@ from api.models.accounts import Account, Role, RoleGrant
 from api.models.places import Community, Grid, GridWorker, Organization, OrganizationKind
 from api.settings import Settings
 from resolvers import accounts
+from resolvers.devices import demo as devices_demo
 
 DEMO_PASSWORD = "zhili-demo-2026"
 
@@ -86,7 +87,7 @@ class DemoContext:
 
 
 #: each domain's demo data, run in order after the core seed; each must be idempotent
-DOMAIN_SEEDS: list[Callable[[DemoContext], Awaitable[None]]] = []
+DOMAIN_SEEDS: list[Callable[[DemoContext], Awaitable[None]]] = [devices_demo.seed_demo]
 
 
 async def _grant(account: Account, role: Role, community: Community | None, organization: Organization | None) -> None:
