@@ -47,14 +47,27 @@ def readings_endpoint(settings: Settings) -> Any:
         device = await registry.device_for_key(key.strip()) if scheme.lower() == "bearer" else None
         if device is None:
             return JSONResponse(
-                {"errors": [{"index": None, "field": "authorization", "message": "a valid device key is required"}]},
-                status_code=401, headers={"WWW-Authenticate": 'Bearer realm="ingest"'},
+                {
+                    "errors": [
+                        {"index": None, "field": "authorization", "message": "a valid device key is required"}
+                    ]
+                },
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="ingest"'},
             )
         try:
             raw = await _body(request, settings.max_ingest_body_bytes)
         except TooLarge:
-            return _errors([{"index": None, "field": "body",
-                             "message": f"the body is larger than {settings.max_ingest_body_bytes} bytes"}], 413)
+            return _errors(
+                [
+                    {
+                        "index": None,
+                        "field": "body",
+                        "message": f"the body is larger than {settings.max_ingest_body_bytes} bytes",
+                    }
+                ],
+                413,
+            )
         try:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
@@ -62,10 +75,18 @@ def readings_endpoint(settings: Settings) -> Any:
         try:
             batch = ingest.parse_batch(body, max_batch=settings.max_ingest_batch, now=clock.now())
         except ingest.InvalidBatch as exc:
-            return _errors([{"index": e.index, "field": e.field, "message": e.message} for e in exc.errors], 422)
+            return _errors(
+                [{"index": e.index, "field": e.field, "message": e.message} for e in exc.errors], 422
+            )
         result = await ingest.ingest(device=device, readings=batch)
-        return JSONResponse({"accepted": result.accepted, "stored": result.stored,
-                             "alerts": [_alert_gid(i) for i in result.alert_ids]}, status_code=202)
+        return JSONResponse(
+            {
+                "accepted": result.accepted,
+                "stored": result.stored,
+                "alerts": [_alert_gid(i) for i in result.alert_ids],
+            },
+            status_code=202,
+        )
 
     return readings
 

@@ -27,17 +27,25 @@ import httpx
 
 from api.auth import Grant, Principal
 from api.models.accounts import Role
-from api.models.care import CareCategory, CareRecipient
+from api.models.care import CareCategory
 from api.models.devices import Device, DeviceKind
 from api.models.places import Community
 from api.settings import Settings
 
 SYSTEM = Principal(username="simulator", grants=(Grant(role=Role.ADMIN),))
 #: share of each kind among the simulated devices
-MIX = ((DeviceKind.WRISTBAND, 0.6), (DeviceKind.WATER_METER, 0.25), (DeviceKind.DRAIN_SENSOR, 0.05),
-       (DeviceKind.PIPE_SENSOR, 0.05), (DeviceKind.GARBAGE_SENSOR, 0.05))
-FAULTS = {DeviceKind.DRAIN_SENSOR: "DRAIN_BLOCKED", DeviceKind.PIPE_SENSOR: "PIPE_LEAK",
-          DeviceKind.GARBAGE_SENSOR: "BIN_FULL"}
+MIX = (
+    (DeviceKind.WRISTBAND, 0.6),
+    (DeviceKind.WATER_METER, 0.25),
+    (DeviceKind.DRAIN_SENSOR, 0.05),
+    (DeviceKind.PIPE_SENSOR, 0.05),
+    (DeviceKind.GARBAGE_SENSOR, 0.05),
+)
+FAULTS = {
+    DeviceKind.DRAIN_SENSOR: "DRAIN_BLOCKED",
+    DeviceKind.PIPE_SENSOR: "PIPE_LEAK",
+    DeviceKind.GARBAGE_SENSOR: "BIN_FULL",
+}
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ("建国", "秀英", "桂兰", "德明", "玉珍", "福生", "淑珍", "志强", "金凤", "长华")
 
@@ -67,9 +75,14 @@ class SimDevice:
             self.battery = max(3.0, self.battery - self.rng.uniform(0.0, 0.05))
             if 7 <= hour <= 21:
                 self.steps += self.rng.randint(0, 30)
-            r.update(heartRate=round(self.heart_rate), spo2=self.rng.choice((95, 96, 97, 97, 98, 98, 99)),
-                     steps=self.steps, batteryPct=round(self.battery),
-                     lat=round(self.lat + self.rng.gauss(0, 0.0004), 6), lng=round(self.lng + self.rng.gauss(0, 0.0004), 6))
+            r.update(
+                heartRate=round(self.heart_rate),
+                spo2=self.rng.choice((95, 96, 97, 97, 98, 98, 99)),
+                steps=self.steps,
+                batteryPct=round(self.battery),
+                lat=round(self.lat + self.rng.gauss(0, 0.0004), 6),
+                lng=round(self.lng + self.rng.gauss(0, 0.0004), 6),
+            )
             if self.rng.random() < 0.1:
                 r.update(systolic=round(self.rng.gauss(132, 12)), diastolic=round(self.rng.gauss(84, 7)))
             if self.rng.random() < 0.002:
@@ -98,8 +111,10 @@ class Progress:
 
     def line(self) -> str:
         elapsed = max(time.monotonic() - self.started, 1e-6)
-        return (f"\r{elapsed:7.1f}s  sent {self.sent:>8}  accepted {self.accepted:>8}  "
-                f"alerts {len(self.alerts):>5}  failed {self.failed:>5}  {self.accepted / elapsed:8.1f} readings/s")
+        return (
+            f"\r{elapsed:7.1f}s  sent {self.sent:>8}  accepted {self.accepted:>8}  "
+            f"alerts {len(self.alerts):>5}  failed {self.failed:>5}  {self.accepted / elapsed:8.1f} readings/s"
+        )
 
 
 async def prepare(settings: Settings, count: int, *, seed: int = 7) -> list[SimDevice]:
@@ -112,9 +127,19 @@ async def prepare(settings: Settings, count: int, *, seed: int = 7) -> list[SimD
     try:
         communities = list(await Community.filter(code__in=["MQC", "BRJ"]).order_by("code"))
         if not communities:
-            communities = [await Community.get_or_none(code="SIM") or await Community.create(
-                code="SIM", name="模拟社区", city="武汉市", district="武昌区", street="中南路街道", lat=30.5275,
-                lng=114.3297, created_at=datetime.now().astimezone())]
+            communities = [
+                await Community.get_or_none(code="SIM")
+                or await Community.create(
+                    code="SIM",
+                    name="模拟社区",
+                    city="武汉市",
+                    district="武昌区",
+                    street="中南路街道",
+                    lat=30.5275,
+                    lng=114.3297,
+                    created_at=datetime.now().astimezone(),
+                )
+            ]
         rng = random.Random(seed)
         kinds = [k for k, share in MIX for _ in range(max(1, round(share * count)))][:count]
         while len(kinds) < count:
@@ -131,29 +156,49 @@ async def prepare(settings: Settings, count: int, *, seed: int = 7) -> list[SimD
                 wearer_id = None
                 if kind in (DeviceKind.WRISTBAND, DeviceKind.WATER_METER):
                     person = await create_care_recipient(
-                        principal=SYSTEM, community_id=community.id,
-                        name=rng.choice(SURNAMES) + rng.choice(GIVEN), category=CareCategory.ELDERLY_ALONE,
-                        lat=lat, lng=lng)
+                        principal=SYSTEM,
+                        community_id=community.id,
+                        name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+                        category=CareCategory.ELDERLY_ALONE,
+                        lat=lat,
+                        lng=lng,
+                    )
                     wearer_id = person.id
                 registered = await registry.register_device(
-                    principal=SYSTEM, serial=serial, kind=kind, community_id=community.id, wearer_id=wearer_id,
-                    lat=lat, lng=lng)
+                    principal=SYSTEM,
+                    serial=serial,
+                    kind=kind,
+                    community_id=community.id,
+                    wearer_id=wearer_id,
+                    lat=lat,
+                    lng=lng,
+                )
                 key = registered.ingest_key
             else:
                 if device.disabled_at is not None:
                     await registry.set_disabled(principal=SYSTEM, device_id=device.id, disabled=False)
                 key = (await registry.rotate_key(principal=SYSTEM, device_id=device.id)).ingest_key
                 lat, lng = device.lat or lat, device.lng or lng
-            devices.append(SimDevice(serial=serial, kind=kind, key=key, lat=lat, lng=lng,
-                                     seq=int(time.time() * 1000), rng=random.Random(seed + i),
-                                     resting_hr=rng.uniform(62, 80)))
+            devices.append(
+                SimDevice(
+                    serial=serial,
+                    kind=kind,
+                    key=key,
+                    lat=lat,
+                    lng=lng,
+                    seq=int(time.time() * 1000),
+                    rng=random.Random(seed + i),
+                    resting_hr=rng.uniform(62, 80),
+                )
+            )
         return devices
     finally:
         await close_db()
 
 
-async def run(devices: list[SimDevice], *, url: str, rate: float, duration: float, timezone: str,
-              out: Any = sys.stderr) -> Progress:
+async def run(
+    devices: list[SimDevice], *, url: str, rate: float, duration: float, timezone: str, out: Any = sys.stderr
+) -> Progress:
     """Each device sends `rate` readings per second until `duration` (0: until interrupted)."""
     progress = Progress()
     tz = ZoneInfo(timezone)
@@ -164,8 +209,9 @@ async def run(devices: list[SimDevice], *, url: str, rate: float, duration: floa
         async def one(device: SimDevice) -> None:
             body = device.reading(datetime.now().astimezone(), tz)
             try:
-                answer = await client.post("/ingest/v1/readings", json=body,
-                                           headers={"Authorization": f"Bearer {device.key}"})
+                answer = await client.post(
+                    "/ingest/v1/readings", json=body, headers={"Authorization": f"Bearer {device.key}"}
+                )
             except httpx.HTTPError:
                 progress.failed += 1
                 return
@@ -193,11 +239,21 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     devices = asyncio.run(prepare(settings, args.devices))
     kinds = {k.value: sum(d.kind is k for d in devices) for k, _ in MIX}
-    print(f"simulating {len(devices)} devices ({', '.join(f'{k} {n}' for k, n in kinds.items() if n)}) "
-          f"at {args.rate}/s each → {args.url}; Ctrl-C stops", file=sys.stderr)
+    print(
+        f"simulating {len(devices)} devices ({', '.join(f'{k} {n}' for k, n in kinds.items() if n)}) "
+        f"at {args.rate}/s each → {args.url}; Ctrl-C stops",
+        file=sys.stderr,
+    )
     try:
-        progress = asyncio.run(run(devices, url=args.url, rate=args.rate, duration=args.duration,
-                                   timezone=settings.default_timezone))
+        progress = asyncio.run(
+            run(
+                devices,
+                url=args.url,
+                rate=args.rate,
+                duration=args.duration,
+                timezone=settings.default_timezone,
+            )
+        )
     except KeyboardInterrupt:
         print("\nstopped", file=sys.stderr)
         return 0

@@ -51,15 +51,22 @@ def fresh_database(backend: str) -> Iterator[Settings]:
     """A migrated, empty database on `backend` ("sqlite" or "postgres"), dropped afterwards."""
     from api.migrate import migrate
 
-    base = Settings(env="test", argon2_time_cost=1, argon2_memory_cost=1024, argon2_parallelism=1,
-                    broadcast_prefix=f"zhili-bench-{uuid.uuid4().hex[:8]}")
+    base = Settings(
+        env="test",
+        argon2_time_cost=1,
+        argon2_memory_cost=1024,
+        argon2_parallelism=1,
+        broadcast_prefix=f"zhili-bench-{uuid.uuid4().hex[:8]}",
+    )
     if backend == "postgres":
         name = f"zhili_bench_{uuid.uuid4().hex[:8]}"
         asyncio.run(_pg(f'CREATE DATABASE "{name}"'))
         settings = base.with_overrides(database_url=f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}")
     else:
         name = ""
-        settings = base.with_overrides(database_url=f"sqlite://{tempfile.mkdtemp(prefix='zhili-bench-')}/bench.sqlite3")
+        settings = base.with_overrides(
+            database_url=f"sqlite://{tempfile.mkdtemp(prefix='zhili-bench-')}/bench.sqlite3"
+        )
     asyncio.run(migrate(settings))
     try:
         yield settings
@@ -84,19 +91,37 @@ async def seed(settings: Settings, devices: int) -> Seeded:
     await init_db(settings)
     try:
         now = clock.now()
-        community = await Community.create(code="BENCH", name="压测社区", city="武汉市", district="武昌区",
-                                           street="中南路街道", lat=30.5275, lng=114.3297, created_at=now)
-        worker = await Account.create(username="bench-grid", display_name="压测网格员", password_hash="-", created_at=now)
+        community = await Community.create(
+            code="BENCH",
+            name="压测社区",
+            city="武汉市",
+            district="武昌区",
+            street="中南路街道",
+            lat=30.5275,
+            lng=114.3297,
+            created_at=now,
+        )
+        worker = await Account.create(
+            username="bench-grid", display_name="压测网格员", password_hash="-", created_at=now
+        )
         await RoleGrant.create(account=worker, role=Role.GRID_WORKER, community=community, created_at=now)
         raw, _ = await issue_token(worker, settings)
         admin = Principal(username="bench", grants=(Grant(role=Role.ADMIN),))
         keys = []
         for i in range(devices):
-            person = await create_care_recipient(principal=admin, community_id=community.id, name=f"老人{i}",
-                                                 category=CareCategory.ELDERLY_ALONE)
-            registered = await registry.register_device(principal=admin, serial=f"BENCH-{i:04d}",
-                                                        kind=DeviceKind.WRISTBAND, community_id=community.id,
-                                                        wearer_id=person.id)
+            person = await create_care_recipient(
+                principal=admin,
+                community_id=community.id,
+                name=f"老人{i}",
+                category=CareCategory.ELDERLY_ALONE,
+            )
+            registered = await registry.register_device(
+                principal=admin,
+                serial=f"BENCH-{i:04d}",
+                kind=DeviceKind.WRISTBAND,
+                community_id=community.id,
+                wearer_id=person.id,
+            )
             keys.append(registered.ingest_key)
         return Seeded(token=raw, community_gid=encode_id("Community", community.id), keys=keys)
     finally:
@@ -113,10 +138,29 @@ def free_port() -> int:
 def server(settings: Settings, app: str = "api.main:app") -> Iterator[str]:
     """One uvicorn process serving `app` against `settings`' database; yields its base URL."""
     port = free_port()
-    env = {**os.environ, "ZHILI_DATABASE_URL": settings.database_url, "ZHILI_BROADCAST_URL": settings.broadcast_url,
-           "ZHILI_BROADCAST_PREFIX": settings.broadcast_prefix, "ZHILI_ENV": "test", "ZHILI_LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", app, "--port", str(port), "--log-level", "warning",
-                             "--ws-max-queue", "1024"], env=env)
+    env = {
+        **os.environ,
+        "ZHILI_DATABASE_URL": settings.database_url,
+        "ZHILI_BROADCAST_URL": settings.broadcast_url,
+        "ZHILI_BROADCAST_PREFIX": settings.broadcast_prefix,
+        "ZHILI_ENV": "test",
+        "ZHILI_LOG_LEVEL": "WARNING",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--ws-max-queue",
+            "1024",
+        ],
+        env=env,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -78,15 +78,27 @@ async def open_zhili(url: str, token: str, community_gid: str, n: int) -> Socket
     ws_url = url.replace("http", "ws", 1) + "/graphql"
 
     async def one(i: int) -> None:
-        ws = await websockets.connect(ws_url, subprotocols=["graphql-transport-ws"], max_queue=None,
-                                      ping_interval=None, open_timeout=60)
-        await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}))
+        ws = await websockets.connect(
+            ws_url, subprotocols=["graphql-transport-ws"], max_queue=None, ping_interval=None, open_timeout=60
+        )
+        await ws.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+        )
         assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"type": "subscribe", "id": "1", "payload": {
-            "query": ALERT_FEED, "variables": {"communityId": community_gid}}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "type": "subscribe",
+                    "id": "1",
+                    "payload": {"query": ALERT_FEED, "variables": {"communityId": community_gid}},
+                }
+            )
+        )
         socks.start(i, ws)
 
-    for start in range(0, n, 100):  # connect in waves, as dashboards would not all open in the same millisecond
+    for start in range(
+        0, n, 100
+    ):  # connect in waves, as dashboards would not all open in the same millisecond
         await asyncio.gather(*(one(i) for i in range(start, min(n, start + 100))))
     return socks
 
@@ -120,7 +132,9 @@ async def measure(url: str, token: str, community_gid: str, key: str, n: int, ro
         await wait_until(client, "/bench/count", "sockets", n)
         # warm-up: the first event opens the alert, compiles what needs compiling
         zhili.arm()
-        await client.post("/ingest/v1/readings", json={"event": "SOS"}, headers={"Authorization": f"Bearer {key}"})
+        await client.post(
+            "/ingest/v1/readings", json={"event": "SOS"}, headers={"Authorization": f"Bearer {key}"}
+        )
         await asyncio.wait_for(zhili.done.wait(), 120)
         payload = zhili.last_text
         z_lat: list[float] = []
@@ -128,8 +142,9 @@ async def measure(url: str, token: str, community_gid: str, key: str, n: int, ro
         for _ in range(rounds):
             zhili.arm()
             t0 = time.perf_counter()
-            answer = await client.post("/ingest/v1/readings", json={"event": "SOS"},
-                                       headers={"Authorization": f"Bearer {key}"})
+            answer = await client.post(
+                "/ingest/v1/readings", json={"event": "SOS"}, headers={"Authorization": f"Bearer {key}"}
+            )
             assert answer.status_code == 202, answer.text
             await asyncio.wait_for(zhili.done.wait(), 120)
             z_lat += [(t - t0) * 1000 for t in zhili.arrived]
@@ -140,9 +155,22 @@ async def measure(url: str, token: str, community_gid: str, key: str, n: int, ro
             p_lat += [(t - t0) * 1000 for t in plain.arrived]
         await zhili.close()
         await plain.close()
-    z50, z99, p50, p99 = (percentile(z_lat, 50), percentile(z_lat, 99), percentile(p_lat, 50), percentile(p_lat, 99))
-    return {"n": n, "zhili_p50": z50, "zhili_p99": z99, "plain_p50": p50, "plain_p99": p99,
-            "ratio_p50": z50 / p50, "ratio_p99": z99 / p99, "bytes": len(payload)}
+    z50, z99, p50, p99 = (
+        percentile(z_lat, 50),
+        percentile(z_lat, 99),
+        percentile(p_lat, 50),
+        percentile(p_lat, 99),
+    )
+    return {
+        "n": n,
+        "zhili_p50": z50,
+        "zhili_p99": z99,
+        "plain_p50": p50,
+        "plain_p99": p99,
+        "ratio_p50": z50 / p50,
+        "ratio_p99": z99 / p99,
+        "bytes": len(payload),
+    }
 
 
 def main() -> None:
@@ -153,14 +181,22 @@ def main() -> None:
     with fresh_database("sqlite") as settings:
         seeded = asyncio.run(seed(settings, 1))
         with server(settings, "bench.fanout_app:app") as url:
-            print(f"alert fan-out, one server process (uvicorn, SQLite, memory broadcast), {args.rounds} rounds")
-            print(f"{'subscribers':>11}  {'zhili p50':>10} {'zhili p99':>10}  {'plain p50':>10} {'plain p99':>10}"
-                  f"  {'ratio p50':>9} {'ratio p99':>9}")
+            print(
+                f"alert fan-out, one server process (uvicorn, SQLite, memory broadcast), {args.rounds} rounds"
+            )
+            print(
+                f"{'subscribers':>11}  {'zhili p50':>10} {'zhili p99':>10}  {'plain p50':>10} {'plain p99':>10}"
+                f"  {'ratio p50':>9} {'ratio p99':>9}"
+            )
             for n in args.subscribers:
-                r = asyncio.run(measure(url, seeded.token, seeded.community_gid, seeded.keys[0], n, args.rounds))
-                print(f"{r['n']:>11}  {r['zhili_p50']:>8.1f}ms {r['zhili_p99']:>8.1f}ms  {r['plain_p50']:>8.1f}ms "
-                      f"{r['plain_p99']:>8.1f}ms  {r['ratio_p50']:>8.2f}x {r['ratio_p99']:>8.2f}x"
-                      f"   ({r['bytes']} bytes per message)")
+                r = asyncio.run(
+                    measure(url, seeded.token, seeded.community_gid, seeded.keys[0], n, args.rounds)
+                )
+                print(
+                    f"{r['n']:>11}  {r['zhili_p50']:>8.1f}ms {r['zhili_p99']:>8.1f}ms  {r['plain_p50']:>8.1f}ms "
+                    f"{r['plain_p99']:>8.1f}ms  {r['ratio_p50']:>8.2f}x {r['ratio_p99']:>8.2f}x"
+                    f"   ({r['bytes']} bytes per message)"
+                )
 
 
 if __name__ == "__main__":

@@ -38,11 +38,13 @@ async def plain_count(request: Request) -> JSONResponse:
 
 
 app = create_app()
-app.router.routes.extend([
-    WebSocketRoute("/bench/plain", plain_ws),
-    Route("/bench/broadcast", plain_broadcast, methods=["POST"]),
-    Route("/bench/count", plain_count),
-])
+app.router.routes.extend(
+    [
+        WebSocketRoute("/bench/plain", plain_ws),
+        Route("/bench/broadcast", plain_broadcast, methods=["POST"]),
+        Route("/bench/count", plain_count),
+    ]
+)
 
 
 async def zhili_subscribers(request: Request) -> JSONResponse:

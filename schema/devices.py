@@ -38,12 +38,17 @@ from schema.care import CareRecipient, _audit
 from schema.context import Info
 
 DeviceKindEnum = strawberry.enum(DeviceKind, name="DeviceKind", description="What a device is.")
-DeviceStatusEnum = strawberry.enum(DeviceStatus, name="DeviceStatus",
-                                   description="ONLINE while it reports within its `offlineMinutes`.")
+DeviceStatusEnum = strawberry.enum(
+    DeviceStatus, name="DeviceStatus", description="ONLINE while it reports within its `offlineMinutes`."
+)
 AlertKindEnum = strawberry.enum(AlertKind, name="AlertKind", description="What an alert is about.")
 AlertSeverityEnum = strawberry.enum(AlertSeverity, name="AlertSeverity")
-AlertStatusEnum = strawberry.enum(AlertStatus, name="AlertStatus", description="ACTIVE → ACKNOWLEDGED → RESOLVED.")
-AlertEventTypeEnum = strawberry.enum(AlertEventType, name="AlertEventType", description="What happened to an alert.")
+AlertStatusEnum = strawberry.enum(
+    AlertStatus, name="AlertStatus", description="ACTIVE → ACKNOWLEDGED → RESOLVED."
+)
+AlertEventTypeEnum = strawberry.enum(
+    AlertEventType, name="AlertEventType", description="What happened to an alert."
+)
 
 STAFF = (Role.GRID_WORKER, Role.COMMUNITY_ADMIN, Role.CITY_OPERATOR)
 
@@ -63,7 +68,9 @@ async def _account(info: Info, row: Any, name: str, pk: int | None) -> Any:
     return Account.from_model(value) if value is not None else None
 
 
-@strawberry.type(description="One reading of a device. Health data: shown to the community's staff, reads audited.")
+@strawberry.type(
+    description="One reading of a device. Health data: shown to the community's staff, reads audited."
+)
 class DeviceReading:
     at: datetime
     heart_rate: int | None = strawberry.field(description="Beats per minute.")
@@ -79,24 +86,46 @@ class DeviceReading:
 
     @classmethod
     def from_model(cls, r: ReadingRow) -> Self:
-        return cls(at=r.at, heart_rate=r.heart_rate, spo2=r.spo2, systolic=r.systolic, diastolic=r.diastolic,
-                   steps=r.steps, battery_pct=r.battery_pct, water_litres=r.water_litres,
-                   location=GeoPoint.maybe(r.lat, r.lng), event=r.event, fault=r.fault)
+        return cls(
+            at=r.at,
+            heart_rate=r.heart_rate,
+            spo2=r.spo2,
+            systolic=r.systolic,
+            diastolic=r.diastolic,
+            steps=r.steps,
+            battery_pct=r.battery_pct,
+            water_litres=r.water_litres,
+            location=GeoPoint.maybe(r.lat, r.lng),
+            event=r.event,
+            fault=r.fault,
+        )
 
 
-@strawberry.type(name="AlertRules", description="A device's thresholds in effect (its own or its kind's default).")
+@strawberry.type(
+    name="AlertRules", description="A device's thresholds in effect (its own or its kind's default)."
+)
 class AlertRulesType:
     heart_rate_min: int
     heart_rate_max: int
     spo2_min: int
     systolic_max: int
-    no_water_hours: int = strawberry.field(description="NO_WATER_USAGE after this many hours without water used.")
-    offline_minutes: int = strawberry.field(description="DEVICE_OFFLINE after this many minutes without a reading.")
+    no_water_hours: int = strawberry.field(
+        description="NO_WATER_USAGE after this many hours without water used."
+    )
+    offline_minutes: int = strawberry.field(
+        description="DEVICE_OFFLINE after this many minutes without a reading."
+    )
 
     @classmethod
     def of(cls, t: Thresholds) -> Self:
-        return cls(heart_rate_min=t.heart_rate_min, heart_rate_max=t.heart_rate_max, spo2_min=t.spo2_min,
-                   systolic_max=t.systolic_max, no_water_hours=t.no_water_hours, offline_minutes=t.offline_minutes)
+        return cls(
+            heart_rate_min=t.heart_rate_min,
+            heart_rate_max=t.heart_rate_max,
+            spo2_min=t.spo2_min,
+            systolic_max=t.systolic_max,
+            no_water_hours=t.no_water_hours,
+            offline_minutes=t.offline_minutes,
+        )
 
 
 @strawberry.type(description="A device: wristband, water meter or infrastructure sensor.")
@@ -113,8 +142,16 @@ class Device(ModelNode):
 
     @classmethod
     def from_model(cls, obj: DeviceRow) -> Self:
-        return cls(id=obj.id, serial=obj.serial, kind=obj.kind, status=obj.status, last_seen_at=obj.last_seen_at,
-                   battery_pct=obj.battery_pct, created_at=obj.created_at, row=obj)
+        return cls(
+            id=obj.id,
+            serial=obj.serial,
+            kind=obj.kind,
+            status=obj.status,
+            last_seen_at=obj.last_seen_at,
+            battery_pct=obj.battery_pct,
+            created_at=obj.created_at,
+            row=obj,
+        )
 
     @classmethod
     async def visible(cls, info: Info, rows: list[DeviceRow]) -> list[bool]:  # type: ignore[override]
@@ -133,7 +170,7 @@ class Device(ModelNode):
         return await CareRecipient.load(info, self.row.wearer_id)  # type: ignore[attr-defined]
 
     @strawberry.field
-    async def community(self, info: Info) -> Annotated["Community", strawberry.lazy("schema.places")]:  # noqa: F821
+    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("schema.places")]:  # noqa: F821
         from schema.places import Community
 
         found = await Community.load(info, self.row.community_id)  # type: ignore[attr-defined]
@@ -160,14 +197,25 @@ class Device(ModelNode):
 
     @strawberry.field(description="Past readings, newest first.")
     async def readings(
-        self, info: Info, first: int | None = None, after: str | None = None, last: int | None = None,
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
         before: str | None = None,
     ) -> Connection[DeviceReading]:
         wearer_id = self.row.wearer_id  # type: ignore[attr-defined]
         if wearer_id is not None:
             await _audit(info, wearer_id, "readings")
-        return await connection(info, registry.readings(device_id=self.id), DeviceReading.from_model,
-                                first=first, after=after, last=last, before=before)
+        return await connection(
+            info,
+            registry.readings(device_id=self.id),
+            DeviceReading.from_model,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
 
 
 @strawberry.type(description="电子围栏: a circle a person is expected to stay within.")
@@ -185,16 +233,21 @@ class Geofence(ModelNode):
     @classmethod
     async def visible(cls, info: Info, rows: list[GeofenceRow]) -> list[bool]:  # type: ignore[override]
         people = await info.context.loaders.by_id(CareRecipientRow).load_many(
-            [r.care_recipient_id for r in rows])  # type: ignore[attr-defined]
-        return [p is not None and registry.may_read(info.context.principal, p.community_id)  # type: ignore[attr-defined]
-                for p in people]
+            [r.care_recipient_id for r in rows]
+        )  # type: ignore[attr-defined]
+        return [
+            p is not None and registry.may_read(info.context.principal, p.community_id)  # type: ignore[attr-defined]
+            for p in people
+        ]
 
     @strawberry.field
     async def care_recipient(self, info: Info) -> CareRecipient | None:
         return await CareRecipient.load(info, self.row.care_recipient_id)  # type: ignore[attr-defined]
 
 
-@strawberry.type(description="An alarm raised by a device's readings or by a timer. One is open per device and kind.")
+@strawberry.type(
+    description="An alarm raised by a device's readings or by a timer. One is open per device and kind."
+)
 class Alert(ModelNode):
     model = AlertRow
     id: relay.NodeID[int]
@@ -205,7 +258,8 @@ class Alert(ModelNode):
     last_occurred_at: datetime = strawberry.field(description="When the condition was last seen.")
     occurrences: int = strawberry.field(description="How many times the condition was seen while open.")
     escalation_level: int = strawberry.field(
-        description="0; 1 and up after going unacknowledged (critical alerts), visible to city operators to handle.")
+        description="0; 1 and up after going unacknowledged (critical alerts), visible to city operators to handle."
+    )
     acknowledged_at: datetime | None
     resolved_at: datetime | None
     detail: str = strawberry.field(description="What triggered it, e.g. `heartRate=134`, a fault code.")
@@ -213,10 +267,20 @@ class Alert(ModelNode):
 
     @classmethod
     def from_model(cls, obj: AlertRow) -> Self:
-        return cls(id=obj.id, kind=obj.kind, severity=obj.severity, status=obj.status, raised_at=obj.raised_at,
-                   last_occurred_at=obj.last_occurred_at, occurrences=obj.occurrences,
-                   escalation_level=obj.escalation_level, acknowledged_at=obj.acknowledged_at,
-                   resolved_at=obj.resolved_at, detail=obj.detail, row=obj)
+        return cls(
+            id=obj.id,
+            kind=obj.kind,
+            severity=obj.severity,
+            status=obj.status,
+            raised_at=obj.raised_at,
+            last_occurred_at=obj.last_occurred_at,
+            occurrences=obj.occurrences,
+            escalation_level=obj.escalation_level,
+            acknowledged_at=obj.acknowledged_at,
+            resolved_at=obj.resolved_at,
+            detail=obj.detail,
+            row=obj,
+        )
 
     @classmethod
     async def visible(cls, info: Info, rows: list[AlertRow]) -> list[bool]:  # type: ignore[override]
@@ -232,7 +296,9 @@ class Alert(ModelNode):
             row = await info.context.loaders.by_id(DeviceRow).load(self.row.device_id)  # type: ignore[attr-defined]
         return Device.from_model(row)
 
-    @strawberry.field(description="The person wearing the device; the name is masked for those outside the community.")
+    @strawberry.field(
+        description="The person wearing the device; the name is masked for those outside the community."
+    )
     async def subject(self, info: Info) -> CareRecipient | None:
         loaded, row = _prefetched(self.row, "subject")
         if not loaded:
@@ -248,11 +314,13 @@ class Alert(ModelNode):
         return GeoPoint.maybe(self.row.lat, self.row.lng) if self._personal(info) else None
 
     @strawberry.field
-    async def acknowledged_by(self, info: Info) -> Annotated["Account", strawberry.lazy("schema.accounts")] | None:  # noqa: F821
+    async def acknowledged_by(
+        self, info: Info
+    ) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:  # noqa: F821
         return await _account(info, self.row, "acknowledged_by", self.row.acknowledged_by_id)  # type: ignore[attr-defined]
 
     @strawberry.field
-    async def resolved_by(self, info: Info) -> Annotated["Account", strawberry.lazy("schema.accounts")] | None:  # noqa: F821
+    async def resolved_by(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:  # noqa: F821
         return await _account(info, self.row, "resolved_by", self.row.resolved_by_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The note left when it was resolved.")
@@ -260,7 +328,7 @@ class Alert(ModelNode):
         return self.row.resolution_note or None
 
     @strawberry.field
-    async def community(self, info: Info) -> Annotated["Community", strawberry.lazy("schema.places")]:  # noqa: F821
+    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("schema.places")]:  # noqa: F821
         from schema.places import Community
 
         found = await Community.load(info, self.row.community_id)  # type: ignore[attr-defined]
@@ -293,7 +361,9 @@ class AlertFilter:
     status: list[AlertStatusEnum] | None = None  # type: ignore[valid-type]
     kind: list[AlertKindEnum] | None = None  # type: ignore[valid-type]
     severity: list[AlertSeverityEnum] | None = None  # type: ignore[valid-type]
-    escalated: bool | None = strawberry.field(default=None, description="Only alerts that escalated (or not).")
+    escalated: bool | None = strawberry.field(
+        default=None, description="Only alerts that escalated (or not)."
+    )
     device_id: strawberry.ID | None = None
 
 
@@ -310,7 +380,9 @@ class DeviceRegisterInput:
 class DeviceRegisterPayload:
     device: Device | None = None
     ingest_key: str | None = strawberry.field(
-        default=None, description="The key the device sends as `Authorization: Bearer …`: shown this once only.")
+        default=None,
+        description="The key the device sends as `Authorization: Bearer …`: shown this once only.",
+    )
     errors: list[UserErrorType]
 
 
@@ -376,131 +448,194 @@ class AlertPayload:
 # ------------------------------------------------------------------------------------ roots
 
 
-def _alerts_queryset(info: Info, filter: AlertFilter | None, community_id: int | None = None) -> Any:  # noqa: A002
+def _alerts_queryset(info: Info, filter: AlertFilter | None, community_id: int | None = None) -> Any:
     f = filter or AlertFilter()
     return alerts.alerts(
         principal=info.context.principal,
-        community_id=community_id if community_id is not None
+        community_id=community_id
+        if community_id is not None
         else decode_optional(f.community_id, "Community", field="communityId"),
-        statuses=f.status, kinds=f.kind, severities=f.severity, escalated=f.escalated,
+        statuses=f.status,
+        kinds=f.kind,
+        severities=f.severity,
+        escalated=f.escalated,
         device_id=decode_optional(f.device_id, Device, field="deviceId"),
     )
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(permission_classes=[HasRole(*STAFF)],
-                      description="Devices in the communities you serve (city operators: all).")
+    @strawberry.field(
+        permission_classes=[HasRole(*STAFF)],
+        description="Devices in the communities you serve (city operators: all).",
+    )
     async def devices(
-        self, info: Info, filter: DeviceFilter | None = None,  # noqa: A002
-        first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+        self,
+        info: Info,
+        filter: DeviceFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Device]:
         f = filter or DeviceFilter()
         qs = registry.devices(
             principal=info.context.principal,
             community_id=decode_optional(f.community_id, "Community", field="communityId"),
-            kinds=f.kind, statuses=f.status, wearer_id=decode_optional(f.wearer_id, CareRecipient, field="wearerId"),
+            kinds=f.kind,
+            statuses=f.status,
+            wearer_id=decode_optional(f.wearer_id, CareRecipient, field="wearerId"),
         )
-        return await connection(info, qs, Device.from_model, first=first, after=after, last=last, before=before)
+        return await connection(
+            info, qs, Device.from_model, first=first, after=after, last=last, before=before
+        )
 
-    @strawberry.field(permission_classes=[HasRole(*STAFF)],
-                      description="Alerts you may see, most recent first; `escalated: true` is the city operators' queue.")
+    @strawberry.field(
+        permission_classes=[HasRole(*STAFF)],
+        description="Alerts you may see, most recent first; `escalated: true` is the city operators' queue.",
+    )
     async def alerts(
-        self, info: Info, filter: AlertFilter | None = None,  # noqa: A002
-        first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+        self,
+        info: Info,
+        filter: AlertFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Alert]:
-        return await connection(info, _alerts_queryset(info, filter), Alert.from_model,
-                                first=first, after=after, last=last, before=before)
+        return await connection(
+            info,
+            _alerts_queryset(info, filter),
+            Alert.from_model,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(permission_classes=[HasRole(Role.COMMUNITY_ADMIN)],
-                         description="Register a device (COMMUNITY_ADMIN); its ingest key is in the payload, once.")
-    async def device_register(self, info: Info, input: DeviceRegisterInput) -> DeviceRegisterPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[HasRole(Role.COMMUNITY_ADMIN)],
+        description="Register a device (COMMUNITY_ADMIN); its ingest key is in the payload, once.",
+    )
+    async def device_register(self, info: Info, input: DeviceRegisterInput) -> DeviceRegisterPayload:
         return await mutate(
             DeviceRegisterPayload,
             lambda: registry.register_device(
-                principal=info.context.principal, serial=input.serial, kind=input.kind,
+                principal=info.context.principal,
+                serial=input.serial,
+                kind=input.kind,
                 community_id=decode_id(input.community_id, "Community", field="communityId"),
                 wearer_id=decode_optional(input.wearer_id, CareRecipient, field="wearerId"),
-                lat=input.location.lat if input.location else None, lng=input.location.lng if input.location else None,
+                lat=input.location.lat if input.location else None,
+                lng=input.location.lng if input.location else None,
             ),
             lambda r: {"device": Device.from_model(r.device), "ingest_key": r.ingest_key},
         )
 
-    @strawberry.mutation(permission_classes=[HasRole(Role.COMMUNITY_ADMIN)],
-                         description="Give a device a new ingest key (shown once); the old one stops working.")
-    async def device_key_rotate(self, info: Info, input: DeviceInput) -> DeviceRegisterPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[HasRole(Role.COMMUNITY_ADMIN)],
+        description="Give a device a new ingest key (shown once); the old one stops working.",
+    )
+    async def device_key_rotate(self, info: Info, input: DeviceInput) -> DeviceRegisterPayload:
         return await mutate(
             DeviceRegisterPayload,
-            lambda: registry.rotate_key(principal=info.context.principal,
-                                        device_id=decode_id(input.id, Device, field="id")),
+            lambda: registry.rotate_key(
+                principal=info.context.principal, device_id=decode_id(input.id, Device, field="id")
+            ),
             lambda r: {"device": Device.from_model(r.device), "ingest_key": r.ingest_key},
         )
 
-    @strawberry.mutation(permission_classes=[HasRole(Role.COMMUNITY_ADMIN)],
-                         description="Disable a device: its key is refused and its timers stop.")
-    async def device_disable(self, info: Info, input: DeviceInput) -> DevicePayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[HasRole(Role.COMMUNITY_ADMIN)],
+        description="Disable a device: its key is refused and its timers stop.",
+    )
+    async def device_disable(self, info: Info, input: DeviceInput) -> DevicePayload:
         return await mutate(
             DevicePayload,
-            lambda: registry.set_disabled(principal=info.context.principal,
-                                          device_id=decode_id(input.id, Device, field="id"), disabled=True),
+            lambda: registry.set_disabled(
+                principal=info.context.principal,
+                device_id=decode_id(input.id, Device, field="id"),
+                disabled=True,
+            ),
             lambda d: {"device": Device.from_model(d)},
         )
 
-    @strawberry.mutation(permission_classes=[HasRole(Role.COMMUNITY_ADMIN)], description="Enable a disabled device.")
-    async def device_enable(self, info: Info, input: DeviceInput) -> DevicePayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[HasRole(Role.COMMUNITY_ADMIN)], description="Enable a disabled device."
+    )
+    async def device_enable(self, info: Info, input: DeviceInput) -> DevicePayload:
         return await mutate(
             DevicePayload,
-            lambda: registry.set_disabled(principal=info.context.principal,
-                                          device_id=decode_id(input.id, Device, field="id"), disabled=False),
+            lambda: registry.set_disabled(
+                principal=info.context.principal,
+                device_id=decode_id(input.id, Device, field="id"),
+                disabled=False,
+            ),
             lambda d: {"device": Device.from_model(d)},
         )
 
-    @strawberry.mutation(permission_classes=[HasRole(Role.COMMUNITY_ADMIN)],
-                         description="Set a device's alert thresholds (COMMUNITY_ADMIN).")
-    async def alert_rules_set(self, info: Info, input: AlertRulesSetInput) -> AlertRulesSetPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[HasRole(Role.COMMUNITY_ADMIN)],
+        description="Set a device's alert thresholds (COMMUNITY_ADMIN).",
+    )
+    async def alert_rules_set(self, info: Info, input: AlertRulesSetInput) -> AlertRulesSetPayload:
         return await mutate(
             AlertRulesSetPayload,
             lambda: registry.set_rules(
-                principal=info.context.principal, device_id=decode_id(input.device_id, Device, field="deviceId"),
-                heart_rate_min=input.heart_rate_min, heart_rate_max=input.heart_rate_max, spo2_min=input.spo2_min,
-                systolic_max=input.systolic_max, no_water_hours=input.no_water_hours,
+                principal=info.context.principal,
+                device_id=decode_id(input.device_id, Device, field="deviceId"),
+                heart_rate_min=input.heart_rate_min,
+                heart_rate_max=input.heart_rate_max,
+                spo2_min=input.spo2_min,
+                systolic_max=input.systolic_max,
+                no_water_hours=input.no_water_hours,
                 offline_minutes=input.offline_minutes,
             ),
             lambda r: {"rules": AlertRulesType.of(r.values), "device": Device.from_model(r.device)},
         )
 
-    @strawberry.mutation(permission_classes=[HasRole(Role.COMMUNITY_ADMIN)],
-                         description="Set the geofence (circle) of a person cared for (COMMUNITY_ADMIN).")
-    async def geofence_set(self, info: Info, input: GeofenceSetInput) -> GeofenceSetPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[HasRole(Role.COMMUNITY_ADMIN)],
+        description="Set the geofence (circle) of a person cared for (COMMUNITY_ADMIN).",
+    )
+    async def geofence_set(self, info: Info, input: GeofenceSetInput) -> GeofenceSetPayload:
         return await mutate(
             GeofenceSetPayload,
             lambda: registry.set_geofence(
                 principal=info.context.principal,
                 care_recipient_id=decode_id(input.care_recipient_id, CareRecipient, field="careRecipientId"),
-                lat=input.center.lat, lng=input.center.lng, radius_m=input.radius_m,
+                lat=input.center.lat,
+                lng=input.center.lng,
+                radius_m=input.radius_m,
             ),
             lambda g: {"geofence": Geofence.from_model(g)},
         )
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated],
-                         description="Acknowledge an alert: it stops escalating and shows who is on it.")
-    async def alert_acknowledge(self, info: Info, input: AlertAcknowledgeInput) -> AlertPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Acknowledge an alert: it stops escalating and shows who is on it.",
+    )
+    async def alert_acknowledge(self, info: Info, input: AlertAcknowledgeInput) -> AlertPayload:
         return await mutate(
             AlertPayload,
-            lambda: alerts.acknowledge_alert(principal=info.context.principal,
-                                             alert_id=decode_id(input.id, Alert, field="id")),
+            lambda: alerts.acknowledge_alert(
+                principal=info.context.principal, alert_id=decode_id(input.id, Alert, field="id")
+            ),
             lambda a: {"alert": Alert.from_model(a)},
         )
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Resolve an alert with a note.")
-    async def alert_resolve(self, info: Info, input: AlertResolveInput) -> AlertPayload:  # noqa: A002
+    async def alert_resolve(self, info: Info, input: AlertResolveInput) -> AlertPayload:
         return await mutate(
             AlertPayload,
-            lambda: alerts.resolve_alert(principal=info.context.principal,
-                                         alert_id=decode_id(input.id, Alert, field="id"), note=input.note),
+            lambda: alerts.resolve_alert(
+                principal=info.context.principal,
+                alert_id=decode_id(input.id, Alert, field="id"),
+                note=input.note,
+            ),
             lambda a: {"alert": Alert.from_model(a)},
         )
 
@@ -510,17 +645,26 @@ class Subscription:
     @strawberry.subscription(
         permission_classes=[IsAuthenticated],
         description="The community's alert events; with `since`, what happened since is replayed first, "
-                    "with no gap and no duplicate.")
+        "with no gap and no duplicate.",
+    )
     async def alerts(
         self, info: Info, community_id: strawberry.ID, since: datetime | None = None
     ) -> AsyncGenerator[AlertEvent, None]:
         cid = decode_id(community_id, "Community", field="communityId")
         async for item in feeds.alert_feed(principal=info.context.principal, community_id=cid, since=since):
-            yield AlertEvent(type=AlertEventType(item.change.type), at=item.change.at, version=item.change.version,
-                             alert=Alert.from_model(item.alert))
+            yield AlertEvent(
+                type=AlertEventType(item.change.type),
+                at=item.change.at,
+                version=item.change.version,
+                alert=Alert.from_model(item.alert),
+            )
 
-    @strawberry.subscription(permission_classes=[IsAuthenticated], description="A device's readings as they arrive.")
-    async def device_readings(self, info: Info, device_id: strawberry.ID) -> AsyncGenerator[DeviceReading, None]:
+    @strawberry.subscription(
+        permission_classes=[IsAuthenticated], description="A device's readings as they arrive."
+    )
+    async def device_readings(
+        self, info: Info, device_id: strawberry.ID
+    ) -> AsyncGenerator[DeviceReading, None]:
         pk = decode_id(device_id, Device, field="deviceId")
         async for row in feeds.readings_feed(principal=info.context.principal, device_id=pk):
             yield DeviceReading.from_model(row)
@@ -534,15 +678,19 @@ class DevicesStats:
     community_id: strawberry.Private[int]
 
     async def _device_counts(self, info: Info) -> dict[DeviceStatus, int]:
-        return await info.context.loaders.get("DeviceStatusCountsByCommunity", registry.device_status_counts).load(
-            self.community_id)
+        return await info.context.loaders.get(
+            "DeviceStatusCountsByCommunity", registry.device_status_counts
+        ).load(self.community_id)
 
-    @strawberry.field(description="Alerts not yet resolved (ACTIVE or ACKNOWLEDGED); staff of the community only.")
+    @strawberry.field(
+        description="Alerts not yet resolved (ACTIVE or ACKNOWLEDGED); staff of the community only."
+    )
     async def active_alerts(self, info: Info) -> int | None:
         if not alerts.may_read(info.context.principal, self.community_id):
             return None
         return await info.context.loaders.get("OpenAlertCountByCommunity", alerts.open_alert_counts).load(
-            self.community_id)
+            self.community_id
+        )
 
     @strawberry.field(description="Enabled devices reporting in time; staff of the community only.")
     async def devices_online(self, info: Info) -> int | None:
@@ -550,7 +698,9 @@ class DevicesStats:
             return None
         return (await self._device_counts(info)).get(DeviceStatus.ONLINE, 0)
 
-    @strawberry.field(description="Enabled devices that went silent (or never reported); staff of the community only.")
+    @strawberry.field(
+        description="Enabled devices that went silent (or never reported); staff of the community only."
+    )
     async def devices_offline(self, info: Info) -> int | None:
         if not alerts.may_read(info.context.principal, self.community_id):
             return None
@@ -563,19 +713,35 @@ class CommunityDevices:
 
     @strawberry.field(description="The community's alerts, most recent first (its staff and city operators).")
     async def alerts(
-        self, info: Info, filter: AlertFilter | None = None,  # noqa: A002
-        first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+        self,
+        info: Info,
+        filter: AlertFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Alert] | None:
         from api.errors import Forbidden
 
         if not alerts.may_read(info.context.principal, self.id):
             raise Forbidden("Only the community's staff and city operators see its alerts.")
-        return await connection(info, _alerts_queryset(info, filter, community_id=self.id), Alert.from_model,
-                                first=first, after=after, last=last, before=before)
+        return await connection(
+            info,
+            _alerts_queryset(info, filter, community_id=self.id),
+            Alert.from_model,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
 
     @strawberry.field(description="The community's devices (its staff and city operators).")
     async def devices(
-        self, info: Info, first: int | None = None, after: str | None = None, last: int | None = None,
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
         before: str | None = None,
     ) -> Connection[Device] | None:
         from api.errors import Forbidden
@@ -583,4 +749,6 @@ class CommunityDevices:
         if not registry.may_read(info.context.principal, self.id):
             raise Forbidden("Only the community's staff and city operators see its devices.")
         qs = registry.devices(principal=info.context.principal, community_id=self.id)
-        return await connection(info, qs, Device.from_model, first=first, after=after, last=last, before=before)
+        return await connection(
+            info, qs, Device.from_model, first=first, after=after, last=last, before=before
+        )

@@ -63,7 +63,9 @@ class Device(Model):
     serial = fields.CharField(max_length=64, unique=True)
     kind = fields.CharEnumField(DeviceKind, max_length=32)
     #: the person wearing the device (wristbands) or living where it is installed (water meters)
-    wearer = fields.ForeignKeyField("care.CareRecipient", related_name="devices", null=True, on_delete=fields.SET_NULL)
+    wearer = fields.ForeignKeyField(
+        "care.CareRecipient", related_name="devices", null=True, on_delete=fields.SET_NULL
+    )
     #: where the device is installed (meters, sensors)
     lat = fields.FloatField(null=True)
     lng = fields.FloatField(null=True)
@@ -134,7 +136,9 @@ class Geofence(Model):
     """A circle a care recipient is expected to stay within (电子围栏)."""
 
     id = fields.IntField(primary_key=True)
-    care_recipient = fields.OneToOneField("care.CareRecipient", related_name="geofence", on_delete=fields.CASCADE)
+    care_recipient = fields.OneToOneField(
+        "care.CareRecipient", related_name="geofence", on_delete=fields.CASCADE
+    )
     lat = fields.FloatField()
     lng = fields.FloatField()
     radius_m = fields.IntField()
@@ -151,7 +155,9 @@ class Alert(Model):
     community = fields.ForeignKeyField("core.Community", related_name="alerts", on_delete=fields.CASCADE)
     device = fields.ForeignKeyField("devices.Device", related_name="alerts", on_delete=fields.CASCADE)
     #: the care recipient wearing the device when the alert was raised
-    subject = fields.ForeignKeyField("care.CareRecipient", related_name="alerts", null=True, on_delete=fields.SET_NULL)
+    subject = fields.ForeignKeyField(
+        "care.CareRecipient", related_name="alerts", null=True, on_delete=fields.SET_NULL
+    )
     kind = fields.CharEnumField(AlertKind, max_length=32)
     severity = fields.CharEnumField(AlertSeverity, max_length=16)
     status = fields.CharEnumField(AlertStatus, max_length=16, default=AlertStatus.ACTIVE)
@@ -166,11 +172,13 @@ class Alert(Model):
     detail = fields.CharField(max_length=128, default="")
     lat = fields.FloatField(null=True)
     lng = fields.FloatField(null=True)
-    acknowledged_by = fields.ForeignKeyField("core.Account", related_name="alerts_acknowledged", null=True,
-                                             on_delete=fields.SET_NULL)
+    acknowledged_by = fields.ForeignKeyField(
+        "core.Account", related_name="alerts_acknowledged", null=True, on_delete=fields.SET_NULL
+    )
     acknowledged_at = fields.DatetimeField(null=True)
-    resolved_by = fields.ForeignKeyField("core.Account", related_name="alerts_resolved", null=True,
-                                         on_delete=fields.SET_NULL)
+    resolved_by = fields.ForeignKeyField(
+        "core.Account", related_name="alerts_resolved", null=True, on_delete=fields.SET_NULL
+    )
     resolved_at = fields.DatetimeField(null=True)
     resolution_note = fields.TextField(default="")
     #: bumped by every change, so that an event names the state it announces

@@ -23,7 +23,15 @@ from api.db import transaction
 from api.errors import ErrorCode, Forbidden, UserError, Validator
 from api.events import Topic
 from api.models.accounts import Role
-from api.models.devices import Alert, AlertEvent, AlertEventType, AlertKind, AlertSeverity, AlertStatus, Device
+from api.models.devices import (
+    Alert,
+    AlertEvent,
+    AlertEventType,
+    AlertKind,
+    AlertSeverity,
+    AlertStatus,
+    Device,
+)
 from resolvers.devices.rules import ESCALATION_STEP, SEVERITY, Hit
 from resolvers.devices.sql import insert_returning
 
@@ -82,13 +90,31 @@ class Draft:
     hit: Hit
 
 
-_COLUMNS = ("community_id", "device_id", "subject_id", "kind", "severity", "status", "open_key", "raised_at",
-            "last_occurred_at", "occurrences", "escalation_level", "escalate_at", "detail", "lat", "lng",
-            "resolution_note", "version")
-_BUMP = ('("open_key") DO UPDATE SET "occurrences" = "alert"."occurrences" + excluded."occurrences", '
-         '"last_occurred_at" = excluded."last_occurred_at", "detail" = excluded."detail", '
-         '"lat" = COALESCE(excluded."lat", "alert"."lat"), "lng" = COALESCE(excluded."lng", "alert"."lng"), '
-         '"version" = "alert"."version" + 1')
+_COLUMNS = (
+    "community_id",
+    "device_id",
+    "subject_id",
+    "kind",
+    "severity",
+    "status",
+    "open_key",
+    "raised_at",
+    "last_occurred_at",
+    "occurrences",
+    "escalation_level",
+    "escalate_at",
+    "detail",
+    "lat",
+    "lng",
+    "resolution_note",
+    "version",
+)
+_BUMP = (
+    '("open_key") DO UPDATE SET "occurrences" = "alert"."occurrences" + excluded."occurrences", '
+    '"last_occurred_at" = excluded."last_occurred_at", "detail" = excluded."detail", '
+    '"lat" = COALESCE(excluded."lat", "alert"."lat"), "lng" = COALESCE(excluded."lng", "alert"."lng"), '
+    '"version" = "alert"."version" + 1'
+)
 
 
 async def raise_alerts(
@@ -103,18 +129,43 @@ async def raise_alerts(
         severity = SEVERITY[d.hit.kind]
         # counted from when the server learned of it: an upload of old readings must not escalate at once
         escalate_at = now + ESCALATION_STEP if severity is AlertSeverity.CRITICAL else None
-        rows.append((
-            d.community_id, d.device_id, d.subject_id, d.hit.kind, severity, AlertStatus.ACTIVE,
-            open_key(d.device_id, d.hit.kind), d.hit.first_at, d.hit.last_at, d.hit.count, 0, escalate_at,
-            d.hit.detail[:128], d.hit.lat, d.hit.lng, "", 1,
-        ))
+        rows.append(
+            (
+                d.community_id,
+                d.device_id,
+                d.subject_id,
+                d.hit.kind,
+                severity,
+                AlertStatus.ACTIVE,
+                open_key(d.device_id, d.hit.kind),
+                d.hit.first_at,
+                d.hit.last_at,
+                d.hit.count,
+                0,
+                escalate_at,
+                d.hit.detail[:128],
+                d.hit.lat,
+                d.hit.lng,
+                "",
+                1,
+            )
+        )
     found = await insert_returning(
-        conn, "alert", _COLUMNS, rows, on_conflict=_BUMP if bump else '("open_key") DO NOTHING',
+        conn,
+        "alert",
+        _COLUMNS,
+        rows,
+        on_conflict=_BUMP if bump else '("open_key") DO NOTHING',
         returning=("id", "version", "community_id"),
     )
     changes = [
-        AlertChanged(alert_id=r["id"], version=r["version"], at=now, community_id=r["community_id"],
-                     type=(AlertEventType.RAISED if r["version"] == 1 else AlertEventType.UPDATED).value)
+        AlertChanged(
+            alert_id=r["id"],
+            version=r["version"],
+            at=now,
+            community_id=r["community_id"],
+            type=(AlertEventType.RAISED if r["version"] == 1 else AlertEventType.UPDATED).value,
+        )
         for r in found
     ]
     await record_events(conn, changes)
@@ -125,8 +176,15 @@ async def record_events(
     conn: BaseDBAsyncClient, changes: Iterable[AlertChanged], *, actor_id: int | None = None, note: str = ""
 ) -> None:
     events = [
-        AlertEvent(alert_id=c.alert_id, community_id=c.community_id, type=AlertEventType(c.type), at=c.at,
-                   version=c.version, actor_id=actor_id, note=note)
+        AlertEvent(
+            alert_id=c.alert_id,
+            community_id=c.community_id,
+            type=AlertEventType(c.type),
+            at=c.at,
+            version=c.version,
+            actor_id=actor_id,
+            note=note,
+        )
         for c in changes
     ]
     if events:
@@ -146,24 +204,40 @@ async def _readable(principal: Principal, alert_id: int) -> Alert:
     if alert is None or not may_read(principal, alert.community_id):  # type: ignore[attr-defined]
         raise UserError(ErrorCode.NOT_FOUND, "No such alert.", "id")
     if not may_handle(principal, alert):
-        raise Forbidden("Only the community's staff handle this alert (city operators once it has escalated).")
+        raise Forbidden(
+            "Only the community's staff handle this alert (city operators once it has escalated)."
+        )
     return alert
 
 
 async def _transition(
-    *, alert: Alert, allowed_from: Sequence[AlertStatus], event: AlertEventType, actor_id: int | None,
-    note: str = "", changes: dict[str, object],
+    *,
+    alert: Alert,
+    allowed_from: Sequence[AlertStatus],
+    event: AlertEventType,
+    actor_id: int | None,
+    note: str = "",
+    changes: dict[str, object],
 ) -> Alert:
     now = clock.now()
     async with transaction() as conn:
-        done = await Alert.filter(id=alert.id, status__in=list(allowed_from)).using_db(conn).update(
-            version=F("version") + 1, **changes
+        done = (
+            await Alert.filter(id=alert.id, status__in=list(allowed_from))
+            .using_db(conn)
+            .update(version=F("version") + 1, **changes)
         )
         if not done:
-            raise UserError(ErrorCode.INVALID_TRANSITION, f"The alert cannot become {event.value.lower()} now.", "id")
+            raise UserError(
+                ErrorCode.INVALID_TRANSITION, f"The alert cannot become {event.value.lower()} now.", "id"
+            )
         fresh = await Alert.get(id=alert.id).using_db(conn)
-        change = AlertChanged(alert_id=fresh.id, version=fresh.version, type=event.value, at=now,
-                              community_id=fresh.community_id)  # type: ignore[attr-defined]
+        change = AlertChanged(
+            alert_id=fresh.id,
+            version=fresh.version,
+            type=event.value,
+            at=now,
+            community_id=fresh.community_id,
+        )  # type: ignore[attr-defined]
         await record_events(conn, [change], actor_id=actor_id, note=note)
     await publish([change])
     return fresh
@@ -173,10 +247,16 @@ async def acknowledge_alert(*, principal: Principal, alert_id: int) -> Alert:
     """ACTIVE → ACKNOWLEDGED, recording who and when; stops the escalation."""
     alert = await _readable(principal, alert_id)
     return await _transition(
-        alert=alert, allowed_from=(AlertStatus.ACTIVE,), event=AlertEventType.ACKNOWLEDGED,
+        alert=alert,
+        allowed_from=(AlertStatus.ACTIVE,),
+        event=AlertEventType.ACKNOWLEDGED,
         actor_id=principal.account_id,
-        changes={"status": AlertStatus.ACKNOWLEDGED, "acknowledged_by_id": principal.account_id,
-                 "acknowledged_at": clock.now(), "escalate_at": None},
+        changes={
+            "status": AlertStatus.ACKNOWLEDGED,
+            "acknowledged_by_id": principal.account_id,
+            "acknowledged_at": clock.now(),
+            "escalate_at": None,
+        },
     )
 
 
@@ -187,10 +267,19 @@ async def resolve_alert(*, principal: Principal, alert_id: int, note: str) -> Al
     v.raise_if_any()
     alert = await _readable(principal, alert_id)
     return await _transition(
-        alert=alert, allowed_from=OPEN, event=AlertEventType.RESOLVED, actor_id=principal.account_id,
+        alert=alert,
+        allowed_from=OPEN,
+        event=AlertEventType.RESOLVED,
+        actor_id=principal.account_id,
         note=note_ or "",
-        changes={"status": AlertStatus.RESOLVED, "resolved_by_id": principal.account_id, "resolved_at": clock.now(),
-                 "resolution_note": note_, "open_key": None, "escalate_at": None},
+        changes={
+            "status": AlertStatus.RESOLVED,
+            "resolved_by_id": principal.account_id,
+            "resolved_at": clock.now(),
+            "resolution_note": note_,
+            "open_key": None,
+            "escalate_at": None,
+        },
     )
 
 
@@ -202,12 +291,28 @@ async def clear_open(
     found = await Alert.filter(open_key__in=keys).using_db(conn).values("id", "version", "community_id")
     if not found:
         return []
-    await Alert.filter(id__in=[r["id"] for r in found], status__in=list(OPEN)).using_db(conn).update(
-        status=AlertStatus.RESOLVED, resolved_at=now, resolution_note=note, open_key=None, escalate_at=None,
-        version=F("version") + 1,
+    await (
+        Alert.filter(id__in=[r["id"] for r in found], status__in=list(OPEN))
+        .using_db(conn)
+        .update(
+            status=AlertStatus.RESOLVED,
+            resolved_at=now,
+            resolution_note=note,
+            open_key=None,
+            escalate_at=None,
+            version=F("version") + 1,
+        )
     )
-    changes = [AlertChanged(alert_id=r["id"], version=r["version"] + 1, type=AlertEventType.RESOLVED.value, at=now,
-                            community_id=r["community_id"]) for r in found]
+    changes = [
+        AlertChanged(
+            alert_id=r["id"],
+            version=r["version"] + 1,
+            type=AlertEventType.RESOLVED.value,
+            at=now,
+            community_id=r["community_id"],
+        )
+        for r in found
+    ]
     await record_events(conn, changes, note=note)
     return changes
 
@@ -250,7 +355,9 @@ async def open_alert_counts(community_ids: list[int]) -> list[int]:
     """`OpenAlertCountByCommunity`: unresolved alerts per community, in one statement."""
     rows = await (
         Alert.filter(community_id__in=community_ids, status__in=list(OPEN))
-        .annotate(n=Count("id")).group_by("community_id").values("community_id", "n")
+        .annotate(n=Count("id"))
+        .group_by("community_id")
+        .values("community_id", "n")
     )
     counts = {r["community_id"]: r["n"] for r in rows}
     return [counts.get(c, 0) for c in community_ids]
@@ -261,13 +368,27 @@ async def events_since(community_id: int, since: datetime | None) -> list[tuple[
     if since is None:
         return []
     rows = await AlertEvent.filter(community_id=community_id, at__gte=since).order_by("at", "id")
-    alerts_by_id = {
-        a.id: a for a in await Alert.filter(id__in={r.alert_id for r in rows}).select_related(  # type: ignore[attr-defined]
-            "device", "subject", "acknowledged_by")
-    } if rows else {}
+    alerts_by_id = (
+        {
+            a.id: a
+            for a in await Alert.filter(id__in={r.alert_id for r in rows}).select_related(  # type: ignore[attr-defined]
+                "device", "subject", "acknowledged_by"
+            )
+        }
+        if rows
+        else {}
+    )
     return [
-        (AlertChanged(alert_id=r.alert_id, version=r.version, type=r.type.value, at=r.at,  # type: ignore[attr-defined]
-                      community_id=r.community_id), alerts_by_id[r.alert_id])  # type: ignore[attr-defined]
+        (
+            AlertChanged(
+                alert_id=r.alert_id,
+                version=r.version,
+                type=r.type.value,
+                at=r.at,  # type: ignore[attr-defined]
+                community_id=r.community_id,
+            ),
+            alerts_by_id[r.alert_id],
+        )  # type: ignore[attr-defined]
         for r in rows
     ]
 

@@ -24,8 +24,26 @@ SYSTEM = Principal(username="demo-seed", grants=(Grant(role=Role.ADMIN),))
 
 #: (community code, name, category, phone, guardian phone, address, lat, lng)
 PEOPLE = [
-    ("MQC", "钟邦时", CareCategory.ELDERLY_ALONE, "13907110001", "13907110002", "茅圻村三组12号", 30.1192, 114.6271),
-    ("JXSQ", "任婆婆", CareCategory.ELDERLY_ALONE, "13907120003", "13907120004", "锦绣社区7栋2单元301", 30.7047, 111.2908),
+    (
+        "MQC",
+        "钟邦时",
+        CareCategory.ELDERLY_ALONE,
+        "13907110001",
+        "13907110002",
+        "茅圻村三组12号",
+        30.1192,
+        114.6271,
+    ),
+    (
+        "JXSQ",
+        "任婆婆",
+        CareCategory.ELDERLY_ALONE,
+        "13907120003",
+        "13907120004",
+        "锦绣社区7栋2单元301",
+        30.7047,
+        111.2908,
+    ),
 ]
 #: (serial, kind, community code, wearer name or None, lat, lng)
 DEVICES = [
@@ -70,8 +88,16 @@ async def _seed(ctx: DemoContext) -> None:
         person = await CareRecipient.get_or_none(community_id=community.id, name=name)
         if person is None:
             person = await create_care_recipient(
-                principal=SYSTEM, community_id=community.id, name=name, category=category, phone=phone,
-                address=address, guardian_phone=guardian, lat=lat, lng=lng)
+                principal=SYSTEM,
+                community_id=community.id,
+                name=name,
+                category=category,
+                phone=phone,
+                address=address,
+                guardian_phone=guardian,
+                lat=lat,
+                lng=lng,
+            )
         people[name] = person
     keys: list[str] = []
     devices: dict[str, tuple[Device, str, bool]] = {}
@@ -83,21 +109,36 @@ async def _seed(ctx: DemoContext) -> None:
         fresh = device is None
         if device is None:
             registered = await registry.register_device(
-                principal=SYSTEM, serial=serial, kind=kind, community_id=community.id,
-                wearer_id=people[wearer].id if wearer else None, lat=lat, lng=lng)
+                principal=SYSTEM,
+                serial=serial,
+                kind=kind,
+                community_id=community.id,
+                wearer_id=people[wearer].id if wearer else None,
+                lat=lat,
+                lng=lng,
+            )
         else:
             registered = await registry.rotate_key(principal=SYSTEM, device_id=device.id)
         devices[serial] = (registered.device, registered.ingest_key, fresh)
         keys.append(f"{serial} {registered.ingest_key}")
     if "钟邦时" in people:
         mqc = ctx.communities["MQC"]
-        await registry.set_geofence(principal=SYSTEM, care_recipient_id=people["钟邦时"].id, lat=mqc.lat or 30.1189,
-                                    lng=mqc.lng or 114.6268, radius_m=2000)
+        await registry.set_geofence(
+            principal=SYSTEM,
+            care_recipient_id=people["钟邦时"].id,
+            lat=mqc.lat or 30.1189,
+            lng=mqc.lng or 114.6268,
+            radius_m=2000,
+        )
     await _history(ctx, devices)
-    ctx.lines.append("devices: 茅圻村 钟邦时 (SOS wristband, water meter), 锦绣社区 任婆婆 (water-flow monitor), "
-                     "百瑞景社区 drain/pipe/garbage sensors")
-    ctx.lines.append("device ingest keys (rotated on every seed; POST /ingest/v1/readings with "
-                     "'Authorization: Bearer KEY'):")
+    ctx.lines.append(
+        "devices: 茅圻村 钟邦时 (SOS wristband, water meter), 锦绣社区 任婆婆 (water-flow monitor), "
+        "百瑞景社区 drain/pipe/garbage sensors"
+    )
+    ctx.lines.append(
+        "device ingest keys (rotated on every seed; POST /ingest/v1/readings with "
+        "'Authorization: Bearer KEY'):"
+    )
     ctx.lines.extend(f"  {line}" for line in keys)
 
 
@@ -115,27 +156,43 @@ async def _history(ctx: DemoContext, devices: dict[str, tuple[Device, str, bool]
         return ReadingIn(at=now - timedelta(minutes=minutes), **values)  # type: ignore[arg-type]
 
     # 钟爹爹 pressed SOS: chest pain, dizzy. The grid worker answered and the volunteers took him to hospital.
-    sos = await send("MQC-WB-001", [
-        r(190, heart_rate=74, spo2=97, steps=1200, battery_pct=81, lat=30.1195, lng=114.6273),
-        r(180, heart_rate=118, spo2=94, battery_pct=80, lat=30.1195, lng=114.6273, event="SOS"),
-    ])
+    sos = await send(
+        "MQC-WB-001",
+        [
+            r(190, heart_rate=74, spo2=97, steps=1200, battery_pct=81, lat=30.1195, lng=114.6273),
+            r(180, heart_rate=118, spo2=94, battery_pct=80, lat=30.1195, lng=114.6273, event="SOS"),
+        ],
+    )
     grid = ctx.accounts.get("mqc-grid")
     if sos and grid is not None:
-        worker = Principal(account_id=grid.id, username=grid.username,
-                           grants=(Grant(role=Role.GRID_WORKER, community_id=ctx.communities["MQC"].id),))
+        worker = Principal(
+            account_id=grid.id,
+            username=grid.username,
+            grants=(Grant(role=Role.GRID_WORKER, community_id=ctx.communities["MQC"].id),),
+        )
         await alerts.acknowledge_alert(principal=worker, alert_id=sos[0])
-        await alerts.resolve_alert(principal=worker, alert_id=sos[0],
-                                   note="网格员与志愿者十分钟内赶到，送医后确诊心梗，抢救及时，已脱离危险。")
+        await alerts.resolve_alert(
+            principal=worker,
+            alert_id=sos[0],
+            note="网格员与志愿者十分钟内赶到，送医后确诊心梗，抢救及时，已脱离危险。",
+        )
     # today: a racing heart rate, still open on the village's big screen
-    await send("MQC-WB-001", [
-        r(20, heart_rate=96, spo2=96, steps=2300, battery_pct=64, lat=30.1193, lng=114.6270),
-        r(10, heart_rate=128, spo2=95, steps=2410, battery_pct=63, lat=30.1193, lng=114.6270),
-        r(2, heart_rate=131, spo2=95, steps=2450, battery_pct=63, lat=30.1193, lng=114.6270),
-    ])
-    await send("MQC-WM-001", [r(60 * 7, water_litres=18.5), r(60 * 3, water_litres=4.2), r(30, water_litres=0.0)])
+    await send(
+        "MQC-WB-001",
+        [
+            r(20, heart_rate=96, spo2=96, steps=2300, battery_pct=64, lat=30.1193, lng=114.6270),
+            r(10, heart_rate=128, spo2=95, steps=2410, battery_pct=63, lat=30.1193, lng=114.6270),
+            r(2, heart_rate=131, spo2=95, steps=2450, battery_pct=63, lat=30.1193, lng=114.6270),
+        ],
+    )
+    await send(
+        "MQC-WM-001", [r(60 * 7, water_litres=18.5), r(60 * 3, water_litres=4.2), r(30, water_litres=0.0)]
+    )
     # 任婆婆: water used this morning
     await send("JX-WM-007", [r(60 * 5, water_litres=9.8), r(60 * 2, water_litres=2.5)])
     # 山水家园: a blocked drain and a full bin raise faults for the property management
-    await send("BRJ-DR-001", [r(45, battery_pct=77), r(15, event="FAULT", fault="DRAIN_BLOCKED", battery_pct=77)])
+    await send(
+        "BRJ-DR-001", [r(45, battery_pct=77), r(15, event="FAULT", fault="DRAIN_BLOCKED", battery_pct=77)]
+    )
     await send("BRJ-PP-001", [r(30, battery_pct=90)])
     await send("BRJ-GB-001", [r(25, battery_pct=70), r(5, event="FAULT", fault="BIN_FULL", battery_pct=70)])

@@ -60,7 +60,9 @@ async def alert_feed(
             key = (change.alert_id, change.version)
             alert = replayed.pop(key, None)
             if alert is None:
-                alert = await hub.load_once((channel, *key), lambda a=change.alert_id: alerts.load_for_feed(a))
+                alert = await hub.load_once(
+                    (channel, *key), lambda a=change.alert_id: alerts.load_for_feed(a)
+                )
             if alert is not None:
                 yield AlertFeedItem(change=change, alert=alert)
 
@@ -73,9 +75,13 @@ async def readings_feed(*, principal: Principal, device_id: int) -> AsyncIterato
     wearer_id: int | None = device.wearer_id  # type: ignore[attr-defined]
     if wearer_id is not None and principal.account_id is not None:
         subject = base64.b64encode(f"CareRecipient:{wearer_id}".encode()).decode()  # its global id
-        await record_reads(principal, action="careRecipient.readings", subject_ids=[subject],
-                           reason=f"subscription deviceReadings({device.serial})",
-                           fields=("heartRate", "spo2", "bloodPressure", "location"))
+        await record_reads(
+            principal,
+            action="careRecipient.readings",
+            subject_ids=[subject],
+            reason=f"subscription deviceReadings({device.serial})",
+            fields=("heartRate", "spo2", "bloodPressure", "location"),
+        )
     channel = READINGS.channel(device_id)
     async for item in READINGS.listen(device_id):
         if isinstance(item, Reconnected):

@@ -22,11 +22,30 @@ from resolvers.devices import alerts
 from resolvers.devices.rules import ReadingIn, evaluate, fold, thresholds
 from resolvers.devices.sql import insert_returning
 
-INT_FIELDS = {"heartRate": (0, 300), "spo2": (0, 100), "systolic": (0, 300), "diastolic": (0, 250),
-              "steps": (0, 1_000_000), "batteryPct": (0, 100)}
+INT_FIELDS = {
+    "heartRate": (0, 300),
+    "spo2": (0, 100),
+    "systolic": (0, 300),
+    "diastolic": (0, 250),
+    "steps": (0, 1_000_000),
+    "batteryPct": (0, 100),
+}
 EVENTS = ("SOS", "FALL", "FAULT")
-KNOWN = {"at", "seq", "heartRate", "spo2", "systolic", "diastolic", "steps", "batteryPct", "waterLitres", "lat", "lng",
-         "event", "fault"}
+KNOWN = {
+    "at",
+    "seq",
+    "heartRate",
+    "spo2",
+    "systolic",
+    "diastolic",
+    "steps",
+    "batteryPct",
+    "waterLitres",
+    "lat",
+    "lng",
+    "event",
+    "fault",
+}
 #: readings stamped further ahead than this are refused: a device clock gone wrong
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 
@@ -82,7 +101,7 @@ def parse_batch(body: Any, *, max_batch: int, now: datetime) -> list[ReadingIn]:
     elif isinstance(body, dict):
         items = [body]
     else:
-        raise InvalidBatch([FieldError(None, "body", "send one reading or {\"readings\": [...]}")])
+        raise InvalidBatch([FieldError(None, "body", 'send one reading or {"readings": [...]}')])
     errors: list[FieldError] = []
     parsed: list[ReadingIn] = []
     for i, item in enumerate(items):
@@ -143,14 +162,39 @@ def _parse_one(i: int, item: Any, now: datetime, errors: list[FieldError]) -> Re
     if len(errors) > before:
         return None
     return ReadingIn(
-        at=at, seq=seq, heart_rate=values.get("heartRate"), spo2=values.get("spo2"), systolic=values.get("systolic"),
-        diastolic=values.get("diastolic"), steps=values.get("steps"), battery_pct=values.get("batteryPct"),
-        water_litres=float(water) if water is not None else None, lat=lat, lng=lng, event=event, fault=fault,
+        at=at,
+        seq=seq,
+        heart_rate=values.get("heartRate"),
+        spo2=values.get("spo2"),
+        systolic=values.get("systolic"),
+        diastolic=values.get("diastolic"),
+        steps=values.get("steps"),
+        battery_pct=values.get("batteryPct"),
+        water_litres=float(water) if water is not None else None,
+        lat=lat,
+        lng=lng,
+        event=event,
+        fault=fault,
     )
 
 
-_READING_COLUMNS = ("device_id", "at", "seq", "heart_rate", "spo2", "systolic", "diastolic", "steps", "battery_pct",
-                    "water_litres", "lat", "lng", "event", "fault", "received_at")
+_READING_COLUMNS = (
+    "device_id",
+    "at",
+    "seq",
+    "heart_rate",
+    "spo2",
+    "systolic",
+    "diastolic",
+    "steps",
+    "battery_pct",
+    "water_litres",
+    "lat",
+    "lng",
+    "event",
+    "fault",
+    "received_at",
+)
 
 
 async def ingest(*, device: Device, readings: list[ReadingIn]) -> Accepted:
@@ -170,10 +214,31 @@ async def ingest(*, device: Device, readings: list[ReadingIn]) -> Accepted:
             batch.append(r)
     async with transaction() as conn:
         stored = await insert_returning(
-            conn, "reading", _READING_COLUMNS,
-            [(device.id, r.at, r.seq, r.heart_rate, r.spo2, r.systolic, r.diastolic, r.steps, r.battery_pct,
-              r.water_litres, r.lat, r.lng, r.event, r.fault, now) for r in batch],
-            on_conflict='("device_id", "seq") DO NOTHING', returning=("id", "seq"),
+            conn,
+            "reading",
+            _READING_COLUMNS,
+            [
+                (
+                    device.id,
+                    r.at,
+                    r.seq,
+                    r.heart_rate,
+                    r.spo2,
+                    r.systolic,
+                    r.diastolic,
+                    r.steps,
+                    r.battery_pct,
+                    r.water_litres,
+                    r.lat,
+                    r.lng,
+                    r.event,
+                    r.fault,
+                    now,
+                )
+                for r in batch
+            ],
+            on_conflict='("device_id", "seq") DO NOTHING',
+            returning=("id", "seq"),
         )
         # what was stored now (not what an earlier upload of the same seq stored) runs the rules
         new_seqs = {row["seq"] for row in stored if row["seq"] is not None}
@@ -182,19 +247,32 @@ async def ingest(*, device: Device, readings: list[ReadingIn]) -> Accepted:
         if fresh:
             await _touch_device(conn, device, fresh, [row["id"] for row in stored])
             hits = fold([hit for r in fresh for hit in evaluate(r, limits, geofence)])
-            drafts = [alerts.Draft(device_id=device.id, community_id=device.community_id,  # type: ignore[attr-defined]
-                                   subject_id=wearer_id, hit=h) for h in hits]
+            drafts = [
+                alerts.Draft(
+                    device_id=device.id,
+                    community_id=device.community_id,  # type: ignore[attr-defined]
+                    subject_id=wearer_id,
+                    hit=h,
+                )
+                for h in hits
+            ]
             changes += await alerts.raise_alerts(conn, drafts, now=now)
             cleared = [AlertKind.DEVICE_OFFLINE]
             if any((r.water_litres or 0) > 0 for r in fresh):
                 cleared.append(AlertKind.NO_WATER_USAGE)
-            changes += await alerts.clear_open(conn, device.id, cleared, now=now, note="cleared by a new reading")
+            changes += await alerts.clear_open(
+                conn, device.id, cleared, now=now, note="cleared by a new reading"
+            )
     await alerts.publish(changes)
     if stored:
-        await READINGS.publish(device.id, ReadingsStored(device_id=device.id, reading_ids=[r["id"] for r in stored],
-                                                         at=now))
-    return Accepted(accepted=len(readings), stored=len(stored),
-                    alert_ids=list(dict.fromkeys(c.alert_id for c in changes if c.type != "RESOLVED")))
+        await READINGS.publish(
+            device.id, ReadingsStored(device_id=device.id, reading_ids=[r["id"] for r in stored], at=now)
+        )
+    return Accepted(
+        accepted=len(readings),
+        stored=len(stored),
+        alert_ids=list(dict.fromkeys(c.alert_id for c in changes if c.type != "RESOLVED")),
+    )
 
 
 async def _touch_device(conn: Any, device: Device, fresh: list[ReadingIn], ids: list[int]) -> None:
@@ -202,14 +280,23 @@ async def _touch_device(conn: Any, device: Device, fresh: list[ReadingIn], ids: 
     newest_at = max(r.at for r in fresh)
     newest = max(range(len(fresh)), key=lambda i: (fresh[i].at, i))
     # one INSERT hands out ids in the order of its rows, so the i-th smallest id is the i-th reading
-    changes: dict[str, Any] = {"last_seen_at": newest_at, "status": DeviceStatus.ONLINE,
-                               "latest_reading_id": sorted(ids)[newest]}
+    changes: dict[str, Any] = {
+        "last_seen_at": newest_at,
+        "status": DeviceStatus.ONLINE,
+        "latest_reading_id": sorted(ids)[newest],
+    }
     batteries = [r for r in fresh if r.battery_pct is not None]
     if batteries:
         changes["battery_pct"] = max(batteries, key=lambda r: r.at).battery_pct
-    await Device.filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lte=newest_at), id=device.id).using_db(
-        conn).update(**changes)
+    await (
+        Device.filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lte=newest_at), id=device.id)
+        .using_db(conn)
+        .update(**changes)
+    )
     water = [r.at for r in fresh if (r.water_litres or 0) > 0]
     if water and device.kind == DeviceKind.WATER_METER:
-        await Device.filter(Q(last_water_at__isnull=True) | Q(last_water_at__lt=max(water)), id=device.id).using_db(
-            conn).update(last_water_at=max(water))
+        await (
+            Device.filter(Q(last_water_at__isnull=True) | Q(last_water_at__lt=max(water)), id=device.id)
+            .using_db(conn)
+            .update(last_water_at=max(water))
+        )

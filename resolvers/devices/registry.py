@@ -52,8 +52,12 @@ async def register_device(
     v = Validator()
     serial_ = v.text("serial", serial, max_length=64)
     v.point("location", lat, lng)
-    v.check(kind is not DeviceKind.WRISTBAND or wearer_id is not None, ErrorCode.REQUIRED,
-            "A wristband needs its wearer.", "wearerId")
+    v.check(
+        kind is not DeviceKind.WRISTBAND or wearer_id is not None,
+        ErrorCode.REQUIRED,
+        "A wristband needs its wearer.",
+        "wearerId",
+    )
     v.raise_if_any()
     if not await Community.exists(id=community_id):
         raise UserError(ErrorCode.NOT_FOUND, "No such community.", "communityId")
@@ -62,8 +66,15 @@ async def register_device(
     key = new_secret(KEY_PREFIX)
     try:
         device = await Device.create(
-            community_id=community_id, serial=serial_, kind=kind, wearer_id=wearer_id, lat=lat, lng=lng,
-            key_hash=hash_secret(key), status=DeviceStatus.OFFLINE, created_at=clock.now(),
+            community_id=community_id,
+            serial=serial_,
+            kind=kind,
+            wearer_id=wearer_id,
+            lat=lat,
+            lng=lng,
+            key_hash=hash_secret(key),
+            status=DeviceStatus.OFFLINE,
+            created_at=clock.now(),
         )
     except IntegrityError as exc:
         raise UserError(ErrorCode.DUPLICATE, "Another device has this serial number.", "serial") from exc
@@ -116,22 +127,40 @@ async def set_rules(*, principal: Principal, device_id: int, **values: int | Non
     """Per-device thresholds; a null value goes back to the default of the device's kind."""
     device = await _managed(principal, device_id)
     limits = {
-        "heart_rate_min": (20, 200), "heart_rate_max": (40, 250), "spo2_min": (50, 100), "systolic_max": (80, 260),
-        "no_water_hours": (1, 168), "offline_minutes": (1, 7 * 24 * 60),
+        "heart_rate_min": (20, 200),
+        "heart_rate_max": (40, 250),
+        "spo2_min": (50, 100),
+        "systolic_max": (80, 260),
+        "no_water_hours": (1, 168),
+        "offline_minutes": (1, 7 * 24 * 60),
     }
     v = Validator()
-    names = {"heart_rate_min": "heartRateMin", "heart_rate_max": "heartRateMax", "spo2_min": "spo2Min",
-             "systolic_max": "systolicMax", "no_water_hours": "noWaterHours", "offline_minutes": "offlineMinutes"}
+    names = {
+        "heart_rate_min": "heartRateMin",
+        "heart_rate_max": "heartRateMax",
+        "spo2_min": "spo2Min",
+        "systolic_max": "systolicMax",
+        "no_water_hours": "noWaterHours",
+        "offline_minutes": "offlineMinutes",
+    }
     for name, value in values.items():
         if name not in RULE_FIELDS:
             raise TypeError(name)
         low, high = limits[name]
         if value is not None:
-            v.check(low <= value <= high, ErrorCode.OUT_OF_RANGE, f"{names[name]} lies within {low} and {high}.",
-                    names[name])
+            v.check(
+                low <= value <= high,
+                ErrorCode.OUT_OF_RANGE,
+                f"{names[name]} lies within {low} and {high}.",
+                names[name],
+            )
     merged = thresholds(device.kind, AlertRules(**values))
-    v.check(merged.heart_rate_min < merged.heart_rate_max, ErrorCode.INVALID,
-            "heartRateMin is below heartRateMax.", "heartRateMin")
+    v.check(
+        merged.heart_rate_min < merged.heart_rate_max,
+        ErrorCode.INVALID,
+        "heartRateMin is below heartRateMax.",
+        "heartRateMin",
+    )
     v.raise_if_any()
     now = clock.now()
     async with transaction() as conn:
@@ -159,19 +188,36 @@ async def set_geofence(
         raise Forbidden("Only the community's admin sets geofences.")
     v = Validator()
     v.point("center", lat, lng)
-    v.check(20 <= radius_m <= 50_000, ErrorCode.OUT_OF_RANGE, "radiusM lies within 20 and 50000 metres.", "radiusM")
+    v.check(
+        20 <= radius_m <= 50_000,
+        ErrorCode.OUT_OF_RANGE,
+        "radiusM lies within 20 and 50000 metres.",
+        "radiusM",
+    )
     v.raise_if_any()
     now = clock.now()
     async with transaction() as conn:
-        done = await Geofence.filter(care_recipient_id=recipient.id).using_db(conn).update(
-            lat=lat, lng=lng, radius_m=radius_m, updated_at=now)
+        done = (
+            await Geofence.filter(care_recipient_id=recipient.id)
+            .using_db(conn)
+            .update(lat=lat, lng=lng, radius_m=radius_m, updated_at=now)
+        )
         if not done:
             try:
-                await Geofence.create(care_recipient_id=recipient.id, lat=lat, lng=lng, radius_m=radius_m,
-                                      updated_at=now, using_db=conn)
+                await Geofence.create(
+                    care_recipient_id=recipient.id,
+                    lat=lat,
+                    lng=lng,
+                    radius_m=radius_m,
+                    updated_at=now,
+                    using_db=conn,
+                )
             except IntegrityError:
-                await Geofence.filter(care_recipient_id=recipient.id).using_db(conn).update(
-                    lat=lat, lng=lng, radius_m=radius_m, updated_at=now)
+                await (
+                    Geofence.filter(care_recipient_id=recipient.id)
+                    .using_db(conn)
+                    .update(lat=lat, lng=lng, radius_m=radius_m, updated_at=now)
+                )
     return await Geofence.get(care_recipient_id=recipient.id)
 
 
@@ -210,7 +256,9 @@ async def device_status_counts(community_ids: list[int]) -> list[dict[DeviceStat
     """`DeviceStatusCountsByCommunity`: enabled devices per community and status, in one statement."""
     rows = await (
         Device.filter(community_id__in=community_ids, disabled_at__isnull=True)
-        .annotate(n=Count("id")).group_by("community_id", "status").values("community_id", "status", "n")
+        .annotate(n=Count("id"))
+        .group_by("community_id", "status")
+        .values("community_id", "status", "n")
     )
     counts: dict[int, dict[DeviceStatus, int]] = {c: {} for c in community_ids}
     for r in rows:

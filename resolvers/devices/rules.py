@@ -47,7 +47,14 @@ DEFAULTS: dict[DeviceKind, Thresholds] = {
     DeviceKind.GARBAGE_SENSOR: Thresholds(offline_minutes=6 * 60),
 }
 
-RULE_FIELDS = ("heart_rate_min", "heart_rate_max", "spo2_min", "systolic_max", "no_water_hours", "offline_minutes")
+RULE_FIELDS = (
+    "heart_rate_min",
+    "heart_rate_max",
+    "spo2_min",
+    "systolic_max",
+    "no_water_hours",
+    "offline_minutes",
+)
 
 
 def thresholds(kind: DeviceKind, rules: AlertRules | None) -> Thresholds:
@@ -74,7 +81,10 @@ class Hit:
         self.count += other.count
         if other.last_at >= self.last_at:
             self.last_at = other.last_at
-            self.lat, self.lng = other.lat if other.lat is not None else self.lat, other.lng if other.lng is not None else self.lng
+            self.lat, self.lng = (
+                other.lat if other.lat is not None else self.lat,
+                other.lng if other.lng is not None else self.lng,
+            )
             self.detail = other.detail or self.detail
         self.first_at = min(self.first_at, other.first_at)
 

@@ -44,11 +44,16 @@ mutation ResolveAlert($id: ID!, $note: String!) {
     errors { field code message }
   }
 }"""
-FEED = ALERT_FIELDS + """
+FEED = (
+    ALERT_FIELDS
+    + """
 subscription AlertFeed($communityId: ID!, $since: DateTime) {
   alerts(communityId: $communityId, since: $since) { type at alert { ...AlertFields } }
 }"""
-OVERVIEW_ALERTS = ALERT_FIELDS + """
+)
+OVERVIEW_ALERTS = (
+    ALERT_FIELDS
+    + """
 query CommunityOverview($id: ID!) {
   community(id: $id) {
     id name
@@ -56,6 +61,7 @@ query CommunityOverview($id: ID!) {
     alerts(filter: { status: [ACTIVE, ACKNOWLEDGED] }, first: 50) { totalCount edges { node { ...AlertFields } } }
   }
 }"""
+)
 DEVICE_BOARD = """
 query DeviceBoard($communityId: ID!) {
   devices(filter: { communityId: $communityId }, first: 100) {
@@ -86,20 +92,47 @@ class Setup:
     key: str
 
 
-async def setup(api: Any, factory: Any, *, kind: str = "WRISTBAND", serial: str = "WB-001",
-                community: Community | None = None) -> Setup:
+async def setup(
+    api: Any,
+    factory: Any,
+    *,
+    kind: str = "WRISTBAND",
+    serial: str = "WB-001",
+    community: Community | None = None,
+) -> Setup:
     community = community or await factory.community()
     admin = await factory.account(Role.COMMUNITY_ADMIN, community)
     worker = await factory.account(Role.GRID_WORKER, community, display_name="陈网格员")
-    person = (await api.data(CREATE_RECIPIENT, {"communityId": gid("Community", community.id), "name": "王建国",
-                                                "category": "ELDERLY_ALONE"}, as_=admin))["careRecipientCreate"]
+    person = (
+        await api.data(
+            CREATE_RECIPIENT,
+            {"communityId": gid("Community", community.id), "name": "王建国", "category": "ELDERLY_ALONE"},
+            as_=admin,
+        )
+    )["careRecipientCreate"]
     assert person["errors"] == []
-    registered = (await api.data(REGISTER, {"serial": serial, "kind": kind, "communityId": gid("Community", community.id),
-                                            "wearerId": person["careRecipient"]["id"],
-                                            "location": {"lat": 30.1189, "lng": 114.6268}}, as_=admin))["deviceRegister"]
+    registered = (
+        await api.data(
+            REGISTER,
+            {
+                "serial": serial,
+                "kind": kind,
+                "communityId": gid("Community", community.id),
+                "wearerId": person["careRecipient"]["id"],
+                "location": {"lat": 30.1189, "lng": 114.6268},
+            },
+            as_=admin,
+        )
+    )["deviceRegister"]
     assert registered["errors"] == [], registered
-    return Setup(community=community, admin=admin, grid_worker=worker, recipient_id=person["careRecipient"]["id"],
-                 device_id=registered["device"]["id"], key=registered["ingestKey"])
+    return Setup(
+        community=community,
+        admin=admin,
+        grid_worker=worker,
+        recipient_id=person["careRecipient"]["id"],
+        device_id=registered["device"]["id"],
+        key=registered["ingestKey"],
+    )
 
 
 async def send(api: Any, key: str, body: Any) -> Any:

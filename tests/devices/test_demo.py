@@ -14,5 +14,8 @@ async def test_demo_devices_and_alerts_are_seeded_once(settings, clock):
     assert (await Device.all().count(), await Reading.all().count(), await Alert.all().count()) == counts
     sos = await Alert.get(kind="SOS")
     assert sos.status == "RESOLVED" and sos.acknowledged_by_id is not None and sos.resolution_note
-    assert {a.detail for a in await Alert.filter(kind="SENSOR_FAULT", status="ACTIVE")} == {"DRAIN_BLOCKED", "BIN_FULL"}
+    assert {a.detail for a in await Alert.filter(kind="SENSOR_FAULT", status="ACTIVE")} == {
+        "DRAIN_BLOCKED",
+        "BIN_FULL",
+    }
     assert await Alert.filter(kind="HEART_RATE_HIGH", status="ACTIVE").count() == 1

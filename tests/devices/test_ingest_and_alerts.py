@@ -15,12 +15,26 @@ async def test_register_shows_the_key_once_and_stores_only_its_hash(api, factory
     device = await Device.get(serial="WB-001")
     assert s.key.startswith("zd_") and device.key_hash == hash_secret(s.key)
     assert not await Device.filter(key_hash=s.key).exists()
-    again = (await api.data(REGISTER, {"serial": "WB-001", "kind": "WRISTBAND",
-                                       "communityId": gid("Community", s.community.id), "wearerId": s.recipient_id},
-                            as_=s.admin))["deviceRegister"]
+    again = (
+        await api.data(
+            REGISTER,
+            {
+                "serial": "WB-001",
+                "kind": "WRISTBAND",
+                "communityId": gid("Community", s.community.id),
+                "wearerId": s.recipient_id,
+            },
+            as_=s.admin,
+        )
+    )["deviceRegister"]
     assert [e["code"] for e in again["errors"]] == ["DUPLICATE"] and again["ingestKey"] is None
-    no_wearer = (await api.data(REGISTER, {"serial": "WB-002", "kind": "WRISTBAND",
-                                           "communityId": gid("Community", s.community.id)}, as_=s.admin))["deviceRegister"]
+    no_wearer = (
+        await api.data(
+            REGISTER,
+            {"serial": "WB-002", "kind": "WRISTBAND", "communityId": gid("Community", s.community.id)},
+            as_=s.admin,
+        )
+    )["deviceRegister"]
     assert [(e["field"], e["code"]) for e in no_wearer["errors"]] == [("wearerId", "REQUIRED")]
 
 
@@ -63,16 +77,24 @@ async def test_concurrent_repeats_open_one_alert(api, factory):
 
 async def test_thresholds_fire_and_a_batch_folds_repeats(api, factory):
     s = await setup(api, factory)
-    batch = {"readings": [
-        {"heartRate": 135, "spo2": 97, "seq": 1},
-        {"heartRate": 140, "spo2": 85, "seq": 2},
-        {"heartRate": 72, "systolic": 175, "diastolic": 95, "batteryPct": 9, "seq": 3},
-        {"heartRate": 38, "seq": 4},
-    ]}
+    batch = {
+        "readings": [
+            {"heartRate": 135, "spo2": 97, "seq": 1},
+            {"heartRate": 140, "spo2": 85, "seq": 2},
+            {"heartRate": 72, "systolic": 175, "diastolic": 95, "batteryPct": 9, "seq": 3},
+            {"heartRate": 38, "seq": 4},
+        ]
+    }
     answer = await send(api, s.key, batch)
     assert answer.status_code == 202 and answer.json()["accepted"] == 4
     kinds = {a.kind: a for a in await Alert.all()}
-    assert set(kinds) == {"HEART_RATE_HIGH", "HEART_RATE_LOW", "SPO2_LOW", "BLOOD_PRESSURE_HIGH", "LOW_BATTERY"}
+    assert set(kinds) == {
+        "HEART_RATE_HIGH",
+        "HEART_RATE_LOW",
+        "SPO2_LOW",
+        "BLOOD_PRESSURE_HIGH",
+        "LOW_BATTERY",
+    }
     assert kinds["HEART_RATE_HIGH"].occurrences == 2
     assert kinds["SPO2_LOW"].severity == "CRITICAL"
     device = await Device.get()
@@ -94,18 +116,35 @@ async def test_bad_ingest_changes_nothing(api, factory, settings):
     s = await setup(api, factory)
     assert (await send(api, "zd_wrong", {"heartRate": 70})).status_code == 401
     assert (await api.http.post("/ingest/v1/readings", json={"heartRate": 70})).status_code == 401
-    bad = await send(api, s.key, {"readings": [
-        {"heartRate": 70}, {"event": "SOS"}, {"heartRate": "fast", "spo2": 130}, {"lat": 30.1}, {"at": "yesterday"}]})
+    bad = await send(
+        api,
+        s.key,
+        {
+            "readings": [
+                {"heartRate": 70},
+                {"event": "SOS"},
+                {"heartRate": "fast", "spo2": 130},
+                {"lat": 30.1},
+                {"at": "yesterday"},
+            ]
+        },
+    )
     assert bad.status_code == 422
     found = {(e["index"], e["field"]) for e in bad.json()["errors"]}
     assert found == {(2, "heartRate"), (2, "spo2"), (3, "lng"), (4, "at")}
     too_many = await send(api, s.key, {"readings": [{"heartRate": 70}] * (settings.max_ingest_batch + 1)})
     assert too_many.status_code == 422
-    huge = await api.http.post("/ingest/v1/readings", content=b"{" + b" " * settings.max_ingest_body_bytes + b"}",
-                               headers={"Authorization": f"Bearer {s.key}", "Content-Type": "application/json"})
+    huge = await api.http.post(
+        "/ingest/v1/readings",
+        content=b"{" + b" " * settings.max_ingest_body_bytes + b"}",
+        headers={"Authorization": f"Bearer {s.key}", "Content-Type": "application/json"},
+    )
     assert huge.status_code == 413
-    assert (await api.http.post("/ingest/v1/readings", content=b"{nope",
-                                headers={"Authorization": f"Bearer {s.key}"})).status_code == 422
+    assert (
+        await api.http.post(
+            "/ingest/v1/readings", content=b"{nope", headers={"Authorization": f"Bearer {s.key}"}
+        )
+    ).status_code == 422
     assert await Reading.all().count() == 0 and await Alert.all().count() == 0
     device = await Device.get()
     assert device.last_seen_at is None and device.status == "OFFLINE"
@@ -118,7 +157,9 @@ async def test_rotated_key_and_disabled_device_are_refused(api, factory):
     assert (await send(api, s.key, {"heartRate": 70})).status_code == 401
     assert (await send(api, new_key, {"heartRate": 70})).status_code == 202
     disable = "mutation($id: ID!) { deviceDisable(input: {id: $id}) { device { disabled } errors { code } } }"
-    assert (await api.data(disable, {"id": s.device_id}, as_=s.admin))["deviceDisable"]["device"]["disabled"] is True
+    assert (await api.data(disable, {"id": s.device_id}, as_=s.admin))["deviceDisable"]["device"][
+        "disabled"
+    ] is True
     assert (await send(api, new_key, {"heartRate": 70})).status_code == 401
 
 
@@ -134,7 +175,9 @@ async def test_acknowledge_then_resolve_records_who_and_when(api, factory, clock
     assert [e["code"] for e in again["errors"]] == ["INVALID_TRANSITION"]
     no_note = (await api.data(RESOLVE, {"id": alert_id, "note": " "}, as_=s.grid_worker))["alertResolve"]
     assert [e["code"] for e in no_note["errors"]] == ["REQUIRED"]
-    done = (await api.data(RESOLVE, {"id": alert_id, "note": "上门查看，老人无恙"}, as_=s.grid_worker))["alertResolve"]
+    done = (await api.data(RESOLVE, {"id": alert_id, "note": "上门查看，老人无恙"}, as_=s.grid_worker))[
+        "alertResolve"
+    ]
     assert done["errors"] == [] and done["alert"]["status"] == "RESOLVED" and done["alert"]["resolvedAt"]
     row = await Alert.get()
     assert row.resolution_note == "上门查看，老人无恙" and row.open_key is None
@@ -151,7 +194,10 @@ async def test_other_communities_staff_see_and_handle_nothing(api, factory):
     outsider_admin = await factory.account(Role.COMMUNITY_ADMIN, other)
     resident = await factory.account(Role.RESIDENT, s.community)
     for who in (outsider, outsider_admin):
-        assert await api.error_code(OVERVIEW_ALERTS, {"id": gid("Community", s.community.id)}, as_=who) == "FORBIDDEN"
+        assert (
+            await api.error_code(OVERVIEW_ALERTS, {"id": gid("Community", s.community.id)}, as_=who)
+            == "FORBIDDEN"
+        )
         listed = await api.data("{ alerts { totalCount } devices { totalCount } }", as_=who)
         assert listed == {"alerts": {"totalCount": 0}, "devices": {"totalCount": 0}}
         errors = (await api.data(ACK, {"id": alert_id}, as_=who))["alertAcknowledge"]["errors"]
@@ -168,7 +214,9 @@ async def test_city_operator_reads_everything_but_handles_only_escalated(api, fa
     city = await factory.account(Role.CITY_OPERATOR)
     data = await api.data(OVERVIEW_ALERTS, {"id": gid("Community", s.community.id)}, as_=city)
     node = data["community"]["alerts"]["edges"][0]["node"]
-    assert node["subject"]["name"] == "王**" and node["location"] is None  # personal data stays with the community
+    assert (
+        node["subject"]["name"] == "王**" and node["location"] is None
+    )  # personal data stays with the community
     assert await api.error_code(ACK, {"id": alert_id}, as_=city) == "FORBIDDEN"
     await Alert.filter().update(escalation_level=1)
     assert (await api.data(ACK, {"id": alert_id}, as_=city))["alertAcknowledge"]["errors"] == []

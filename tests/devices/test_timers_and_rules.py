@@ -49,15 +49,23 @@ async def test_a_silent_water_meter_raises_no_water_usage_once(api, factory, clo
 
 async def test_no_water_hours_follow_the_devices_rules(api, factory, clock):
     s = await setup(api, factory, kind="WATER_METER", serial="WM-002")
-    rules = (await api.data(SET_RULES, {"deviceId": s.device_id, "noWaterHours": 3}, as_=s.admin))["alertRulesSet"]
-    assert rules["errors"] == [] and rules["rules"]["noWaterHours"] == 3 and rules["rules"]["heartRateMax"] == 120
+    rules = (await api.data(SET_RULES, {"deviceId": s.device_id, "noWaterHours": 3}, as_=s.admin))[
+        "alertRulesSet"
+    ]
+    assert (
+        rules["errors"] == []
+        and rules["rules"]["noWaterHours"] == 3
+        and rules["rules"]["heartRateMax"] == 120
+    )
     await send(api, s.key, {"waterLitres": 8})
     clock.advance(hours=3, minutes=1)
     await send(api, s.key, {"waterLitres": 0})
     assert await run_timers(now=clock.now()) == 1
 
 
-async def test_a_device_that_goes_silent_is_offline_with_one_alert_and_back_online_clears_it(api, factory, clock):
+async def test_a_device_that_goes_silent_is_offline_with_one_alert_and_back_online_clears_it(
+    api, factory, clock
+):
     s = await setup(api, factory)
     await send(api, s.key, {"heartRate": 72})
     clock.advance(minutes=29)
@@ -69,7 +77,9 @@ async def test_a_device_that_goes_silent_is_offline_with_one_alert_and_back_onli
     assert alert.kind == "DEVICE_OFFLINE" and alert.severity == "INFO"
     clock.advance(minutes=30)
     assert await run_timers(now=clock.now()) == 0
-    stats = (await api.data(OVERVIEW_ALERTS, {"id": gid("Community", s.community.id)}, as_=s.admin))["community"]["stats"]
+    stats = (await api.data(OVERVIEW_ALERTS, {"id": gid("Community", s.community.id)}, as_=s.admin))[
+        "community"
+    ]["stats"]
     assert stats == {"activeAlerts": 1, "devicesOnline": 0, "devicesOffline": 1}
     await send(api, s.key, {"heartRate": 70})
     assert (await Device.get()).status == "ONLINE" and (await Alert.get()).status == "RESOLVED"
@@ -92,7 +102,9 @@ async def test_an_unacknowledged_sos_escalates_and_an_acknowledged_one_does_not(
     assert event.version == escalated.version
     # visible to the next level: the city operator's escalated queue, and they may act on it
     city = await factory.account(Role.CITY_OPERATOR)
-    queue = await api.data("{ alerts(filter: {escalated: true}) { edges { node { id escalationLevel } } } }", as_=city)
+    queue = await api.data(
+        "{ alerts(filter: {escalated: true}) { edges { node { id escalationLevel } } } }", as_=city
+    )
     assert [e["node"]["id"] for e in queue["alerts"]["edges"]] == [sos]
     clock.advance(minutes=5)
     assert await run_timers(now=clock.now()) == 1
@@ -114,12 +126,17 @@ async def test_the_scheduler_runs_the_devices_timers_from_one_process(api, facto
 
 async def test_rules_and_geofence_raise_their_alerts(api, factory):
     s = await setup(api, factory)
-    rules = (await api.data(SET_RULES, {"deviceId": s.device_id, "heartRateMax": 100, "spo2Min": 93},
-                            as_=s.admin))["alertRulesSet"]
+    rules = (
+        await api.data(SET_RULES, {"deviceId": s.device_id, "heartRateMax": 100, "spo2Min": 93}, as_=s.admin)
+    )["alertRulesSet"]
     assert rules["errors"] == [] and rules["rules"]["heartRateMax"] == 100 and rules["rules"]["spo2Min"] == 93
-    fence = (await api.data(SET_GEOFENCE, {"careRecipientId": s.recipient_id,
-                                           "center": {"lat": 30.1189, "lng": 114.6268}, "radiusM": 500},
-                            as_=s.admin))["geofenceSet"]
+    fence = (
+        await api.data(
+            SET_GEOFENCE,
+            {"careRecipientId": s.recipient_id, "center": {"lat": 30.1189, "lng": 114.6268}, "radiusM": 500},
+            as_=s.admin,
+        )
+    )["geofenceSet"]
     assert fence["errors"] == [] and fence["geofence"]["radiusM"] == 500
     await send(api, s.key, {"heartRate": 105, "spo2": 92, "lat": 30.1195, "lng": 114.6270})  # ~70 m away
     assert {a.kind for a in await Alert.all()} == {"HEART_RATE_HIGH", "SPO2_LOW"}
@@ -129,27 +146,51 @@ async def test_rules_and_geofence_raise_their_alerts(api, factory):
 
 async def test_rules_and_geofences_are_the_community_admins(api, factory):
     s = await setup(api, factory)
-    bad = (await api.data(SET_RULES, {"deviceId": s.device_id, "heartRateMin": 130, "heartRateMax": 100,
-                                      "noWaterHours": 0}, as_=s.admin))["alertRulesSet"]
-    assert {(e["field"], e["code"]) for e in bad["errors"]} == {("noWaterHours", "OUT_OF_RANGE"),
-                                                               ("heartRateMin", "INVALID")}
-    assert await api.error_code(SET_RULES, {"deviceId": s.device_id, "heartRateMax": 100},
-                                as_=s.grid_worker) == "FORBIDDEN"
+    bad = (
+        await api.data(
+            SET_RULES,
+            {"deviceId": s.device_id, "heartRateMin": 130, "heartRateMax": 100, "noWaterHours": 0},
+            as_=s.admin,
+        )
+    )["alertRulesSet"]
+    assert {(e["field"], e["code"]) for e in bad["errors"]} == {
+        ("noWaterHours", "OUT_OF_RANGE"),
+        ("heartRateMin", "INVALID"),
+    }
+    assert (
+        await api.error_code(SET_RULES, {"deviceId": s.device_id, "heartRateMax": 100}, as_=s.grid_worker)
+        == "FORBIDDEN"
+    )
     outsider = await factory.account(Role.COMMUNITY_ADMIN, await factory.community())
-    errors = (await api.data(SET_GEOFENCE, {"careRecipientId": s.recipient_id, "center": {"lat": 30.1, "lng": 114.6},
-                                            "radiusM": 300}, as_=outsider))["geofenceSet"]["errors"]
+    errors = (
+        await api.data(
+            SET_GEOFENCE,
+            {"careRecipientId": s.recipient_id, "center": {"lat": 30.1, "lng": 114.6}, "radiusM": 300},
+            as_=outsider,
+        )
+    )["geofenceSet"]["errors"]
     assert [e["code"] for e in errors] == ["NOT_FOUND"]
-    tiny = (await api.data(SET_GEOFENCE, {"careRecipientId": s.recipient_id, "center": {"lat": 30.1, "lng": 114.6},
-                                          "radiusM": 5}, as_=s.admin))["geofenceSet"]["errors"]
+    tiny = (
+        await api.data(
+            SET_GEOFENCE,
+            {"careRecipientId": s.recipient_id, "center": {"lat": 30.1, "lng": 114.6}, "radiusM": 5},
+            as_=s.admin,
+        )
+    )["geofenceSet"]["errors"]
     assert [e["code"] for e in tiny] == ["OUT_OF_RANGE"]
 
 
 async def test_disabled_devices_stop_their_timers(api, factory, clock):
     s = await setup(api, factory)
     await send(api, s.key, {"heartRate": 70})
-    await api.data("mutation($id: ID!) { deviceDisable(input: {id: $id}) { errors { code } } }", {"id": s.device_id},
-                   as_=s.admin)
+    await api.data(
+        "mutation($id: ID!) { deviceDisable(input: {id: $id}) { errors { code } } }",
+        {"id": s.device_id},
+        as_=s.admin,
+    )
     clock.advance(timedelta(hours=2))
     assert await run_timers(now=clock.now()) == 0
-    stats = (await api.data(OVERVIEW_ALERTS, {"id": gid("Community", s.community.id)}, as_=s.admin))["community"]["stats"]
+    stats = (await api.data(OVERVIEW_ALERTS, {"id": gid("Community", s.community.id)}, as_=s.admin))[
+        "community"
+    ]["stats"]
     assert stats["devicesOnline"] == 0 and stats["devicesOffline"] == 0
