@@ -137,3 +137,32 @@ async def setup(
 
 async def send(api: Any, key: str, body: Any) -> Any:
     return await api.http.post("/ingest/v1/readings", json=body, headers={"Authorization": f"Bearer {key}"})
+
+
+class Statements:
+    """Counts the SQL statements run while it is open (tortoise logs each at DEBUG)."""
+
+    def __init__(self) -> None:
+        import logging
+
+        self.count = 0
+        self._logger = logging.getLogger("tortoise.db_client")
+        outer = self
+
+        class _Counter(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                outer.count += 1
+
+        self._handler = _Counter(level=logging.DEBUG)
+
+    def __enter__(self) -> Statements:
+        import logging
+
+        self._level = self._logger.level
+        self._logger.setLevel(logging.DEBUG)
+        self._logger.addHandler(self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._logger.removeHandler(self._handler)
+        self._logger.setLevel(self._level)

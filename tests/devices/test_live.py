@@ -249,3 +249,30 @@ async def test_an_alert_raised_on_one_server_process_reaches_a_subscriber_on_ano
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+async def test_after_a_broadcast_outage_the_feed_replays_what_it_missed(api, factory, clock, monkeypatch):
+    from api import events
+
+    s = await setup(api, factory)
+    async with api.websocket() as ws:
+        sub = await subscribe(
+            ws, FEED, {"communityId": gid("Community", s.community.id)}, token=await factory.token(s.grid_worker)
+        )
+        await _ready(api, s)
+        clock.advance(seconds=5)
+
+        async def lost(changes):  # the broadcast is down: the change commits, its event never arrives
+            return None
+
+        monkeypatch.setattr(alerts_module, "publish", lost)
+        missed = (await send(api, s.key, {"event": "SOS"})).json()["alerts"][0]
+        monkeypatch.undo()
+        for queue in events.hub()._local[alerts_module.ALERTS.channel(s.community.id)]:
+            queue.put_nowait(events.RECONNECTED)  # what the hub does once the broadcast is back
+        replayed = (await sub.next())["alerts"]
+        assert (replayed["type"], replayed["alert"]["id"]) == ("RAISED", missed)
+        clock.advance(seconds=5)
+        await send(api, s.key, {"event": "SOS"})
+        live = (await sub.next())["alerts"]
+        assert live["type"] == "UPDATED" and live["alert"]["occurrences"] == 2
