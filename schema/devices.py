@@ -284,7 +284,14 @@ class Alert(ModelNode):
 
     @classmethod
     async def visible(cls, info: Info, rows: list[AlertRow]) -> list[bool]:  # type: ignore[override]
-        return [alerts.may_read(info.context.principal, r.community_id) for r in rows]  # type: ignore[attr-defined]
+        principal = info.context.principal
+        if all(alerts.may_read(principal, r.community_id) for r in rows):  # type: ignore[attr-defined]
+            return [True] * len(rows)
+        devices = await info.context.loaders.by_id(DeviceRow).load_many([r.device_id for r in rows])  # type: ignore[attr-defined]
+        return [
+            await alerts.may_read_alert(principal, r, d.kind if d else None)
+            for r, d in zip(rows, devices, strict=True)
+        ]
 
     def _personal(self, info: Info) -> bool:
         return alerts.sees_personal_data(info.context.principal, self.row.community_id)  # type: ignore[attr-defined]
@@ -448,9 +455,9 @@ class AlertPayload:
 # ------------------------------------------------------------------------------------ roots
 
 
-def _alerts_queryset(info: Info, filter: AlertFilter | None, community_id: int | None = None) -> Any:
+async def _alerts_queryset(info: Info, filter: AlertFilter | None, community_id: int | None = None) -> Any:
     f = filter or AlertFilter()
-    return alerts.alerts(
+    return await alerts.alerts(
         principal=info.context.principal,
         community_id=community_id
         if community_id is not None
@@ -491,8 +498,9 @@ class Query:
         )
 
     @strawberry.field(
-        permission_classes=[HasRole(*STAFF)],
-        description="Alerts you may see, most recent first; `escalated: true` is the city operators' queue.",
+        permission_classes=[HasRole(*STAFF, Role.ORG_ADMIN)],
+        description="Alerts you may see, most recent first; `escalated: true` is the city operators' queue; "
+        "property management sees its communities' infrastructure sensors.",
     )
     async def alerts(
         self,
@@ -505,7 +513,7 @@ class Query:
     ) -> Connection[Alert]:
         return await connection(
             info,
-            _alerts_queryset(info, filter),
+            await _alerts_queryset(info, filter),
             Alert.from_model,
             first=first,
             after=after,
@@ -723,11 +731,14 @@ class CommunityDevices:
     ) -> Connection[Alert] | None:
         from api.errors import Forbidden
 
-        if not alerts.may_read(info.context.principal, self.id):
+        principal = info.context.principal
+        if not alerts.may_read(principal, self.id) and self.id not in await alerts.property_communities(
+            principal
+        ):
             raise Forbidden("Only the community's staff and city operators see its alerts.")
         return await connection(
             info,
-            _alerts_queryset(info, filter, community_id=self.id),
+            await _alerts_queryset(info, filter, community_id=self.id),
             Alert.from_model,
             first=first,
             after=after,

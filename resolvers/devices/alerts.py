@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
@@ -31,7 +31,9 @@ from api.models.devices import (
     AlertSeverity,
     AlertStatus,
     Device,
+    DeviceKind,
 )
+from api.models.places import Organization, OrganizationKind
 from resolvers.devices.rules import ESCALATION_STEP, SEVERITY, Hit
 from resolvers.devices.sql import insert_returning
 
@@ -59,8 +61,12 @@ def open_key(device_id: int, kind: AlertKind) -> str:
 # ------------------------------------------------------------------------------------ who may
 
 
+#: the kinds of device whose faults go to the community's property management (物业)
+INFRASTRUCTURE = (DeviceKind.DRAIN_SENSOR, DeviceKind.PIPE_SENSOR, DeviceKind.GARBAGE_SENSOR)
+
+
 def may_read(principal: Principal, community_id: int) -> bool:
-    """Grid workers and admins of the community, city operators and admins."""
+    """Grid workers and admins of the community, city operators and admins (property management: see `scope`)."""
     return principal.reads_community(community_id, *COMMUNITY_STAFF)
 
 
@@ -70,6 +76,32 @@ def may_handle(principal: Principal, alert: Alert) -> bool:
     if principal.acts_in_community(community_id, *COMMUNITY_STAFF):
         return True
     return alert.escalation_level >= 1 and principal.has_role(Role.CITY_OPERATOR)
+
+
+async def property_communities(principal: Principal) -> set[int]:
+    """Communities whose property management the principal runs (ORG_ADMIN of a PROPERTY_MANAGEMENT organisation).
+
+    They see and handle the alerts of the community's infrastructure sensors, nothing else.
+    """
+    organizations = principal.organization_ids(Role.ORG_ADMIN)
+    if not organizations:
+        return set()
+    found = await Organization.filter(
+        id__in=organizations, kind=OrganizationKind.PROPERTY_MANAGEMENT, community_id__isnull=False
+    ).values_list("community_id", flat=True)
+    return {int(c) for c in found}
+
+
+async def may_read_alert(principal: Principal, alert: Alert, device_kind: DeviceKind | None = None) -> bool:
+    community_id: int = alert.community_id  # type: ignore[attr-defined]
+    if may_read(principal, community_id):
+        return True
+    if community_id not in await property_communities(principal):
+        return False
+    if device_kind is None:
+        kinds = await Device.filter(id=alert.device_id).values_list("kind", flat=True)  # type: ignore[attr-defined]
+        device_kind = DeviceKind(kinds[0]) if kinds else None
+    return device_kind in INFRASTRUCTURE
 
 
 def sees_personal_data(principal: Principal, community_id: int) -> bool:
@@ -201,9 +233,11 @@ async def publish(changes: Iterable[AlertChanged]) -> None:
 
 async def _readable(principal: Principal, alert_id: int) -> Alert:
     alert = await Alert.get_or_none(id=alert_id)
-    if alert is None or not may_read(principal, alert.community_id):  # type: ignore[attr-defined]
+    if alert is None or not await may_read_alert(principal, alert):
         raise UserError(ErrorCode.NOT_FOUND, "No such alert.", "id")
-    if not may_handle(principal, alert):
+    if not may_handle(principal, alert) and not (
+        alert.community_id in await property_communities(principal)  # type: ignore[attr-defined]
+    ):
         raise Forbidden(
             "Only the community's staff handle this alert (city operators once it has escalated)."
         )
@@ -320,7 +354,7 @@ async def clear_open(
 # ------------------------------------------------------------------------------------ reading
 
 
-def alerts(
+async def alerts(
     *,
     principal: Principal,
     community_id: int | None = None,
@@ -335,7 +369,11 @@ def alerts(
     if not principal.reads_everything:
         ids = principal.community_ids(*COMMUNITY_STAFF)
         if ids is not None:
-            qs = qs.filter(community_id__in=ids)
+            visible = Q(community_id__in=ids)
+            managed = await property_communities(principal)
+            if managed:
+                visible |= Q(community_id__in=managed, device__kind__in=list(INFRASTRUCTURE))
+            qs = qs.filter(visible)
     if community_id is not None:
         qs = qs.filter(community_id=community_id)
     if statuses:

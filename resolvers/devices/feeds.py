@@ -32,8 +32,12 @@ async def alert_feed(
     *, principal: Principal, community_id: int, since: datetime | None
 ) -> AsyncIterator[AlertFeedItem]:
     """What happened to the community's alerts since `since` (from the database), then live, gap- and duplicate-free."""
+    # property management follows only its community's infrastructure sensors
+    infrastructure_only = False
     if not alerts.may_read(principal, community_id):
-        raise Forbidden("Only the community's staff and city operators follow its alerts.")
+        if community_id not in await alerts.property_communities(principal):
+            raise Forbidden("Only the community's staff and city operators follow its alerts.")
+        infrastructure_only = True
     replayed: dict[tuple[int, int], Alert] = {}
 
     async def replay(start: datetime | None) -> list[alerts.AlertChanged]:
@@ -63,8 +67,9 @@ async def alert_feed(
                 alert = await hub.load_once(
                     (channel, *key), lambda a=change.alert_id: alerts.load_for_feed(a)
                 )
-            if alert is not None:
-                yield AlertFeedItem(change=change, alert=alert)
+            if alert is None or (infrastructure_only and alert.device.kind not in alerts.INFRASTRUCTURE):
+                continue
+            yield AlertFeedItem(change=change, alert=alert)
 
 
 async def readings_feed(*, principal: Principal, device_id: int) -> AsyncIterator[Reading]:

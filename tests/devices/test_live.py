@@ -257,7 +257,10 @@ async def test_after_a_broadcast_outage_the_feed_replays_what_it_missed(api, fac
     s = await setup(api, factory)
     async with api.websocket() as ws:
         sub = await subscribe(
-            ws, FEED, {"communityId": gid("Community", s.community.id)}, token=await factory.token(s.grid_worker)
+            ws,
+            FEED,
+            {"communityId": gid("Community", s.community.id)},
+            token=await factory.token(s.grid_worker),
         )
         await _ready(api, s)
         clock.advance(seconds=5)

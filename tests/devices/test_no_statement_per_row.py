@@ -11,11 +11,17 @@ async def _add_devices(api, factory, s, count: int, start: int) -> None:
         registered = (
             await api.data(
                 REGISTER,
-                {"serial": f"WM-{i:03d}", "kind": "WATER_METER", "communityId": gid("Community", s.community.id)},
+                {
+                    "serial": f"WM-{i:03d}",
+                    "kind": "WATER_METER",
+                    "communityId": gid("Community", s.community.id),
+                },
                 as_=s.admin,
             )
         )["deviceRegister"]
-        await send(api, registered["ingestKey"], {"waterLitres": 1.5, "batteryPct": 9})  # LOW_BATTERY alert each
+        await send(
+            api, registered["ingestKey"], {"waterLitres": 1.5, "batteryPct": 9}
+        )  # LOW_BATTERY alert each
 
 
 async def _cost(api, query, variables, who) -> int:
@@ -32,9 +38,15 @@ async def test_device_board_and_overview_do_not_grow_with_rows(api, factory):
     await factory.token(worker)  # issued before counting
     board = {"communityId": gid("Community", s.community.id)}
     overview = {"id": gid("Community", s.community.id)}
-    small = (await _cost(api, DEVICE_BOARD, board, worker), await _cost(api, OVERVIEW_ALERTS, overview, worker))
+    small = (
+        await _cost(api, DEVICE_BOARD, board, worker),
+        await _cost(api, OVERVIEW_ALERTS, overview, worker),
+    )
     await _add_devices(api, factory, s, 10, 2)
-    large = (await _cost(api, DEVICE_BOARD, board, worker), await _cost(api, OVERVIEW_ALERTS, overview, worker))
+    large = (
+        await _cost(api, DEVICE_BOARD, board, worker),
+        await _cost(api, OVERVIEW_ALERTS, overview, worker),
+    )
     assert large == small, (small, large)
     data = await api.data(DEVICE_BOARD, board, as_=worker)
     assert data["devices"]["totalCount"] == 12
