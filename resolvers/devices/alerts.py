@@ -66,7 +66,7 @@ INFRASTRUCTURE = (DeviceKind.DRAIN_SENSOR, DeviceKind.PIPE_SENSOR, DeviceKind.GA
 
 
 def may_read(principal: Principal, community_id: int) -> bool:
-    """Grid workers and admins of the community, city operators and admins (property management: see `scope`)."""
+    """Grid workers and admins of the community, city operators, admins (property management: see below)."""
     return principal.reads_community(community_id, *COMMUNITY_STAFF)
 
 
@@ -79,7 +79,7 @@ def may_handle(principal: Principal, alert: Alert) -> bool:
 
 
 async def property_communities(principal: Principal) -> set[int]:
-    """Communities whose property management the principal runs (ORG_ADMIN of a PROPERTY_MANAGEMENT organisation).
+    """Communities whose property management the principal runs (ORG_ADMIN of a PROPERTY_MANAGEMENT org).
 
     They see and handle the alerts of the community's infrastructure sensors, nothing else.
     """
@@ -235,9 +235,7 @@ async def _readable(principal: Principal, alert_id: int) -> Alert:
     alert = await Alert.get_or_none(id=alert_id)
     if alert is None or not await may_read_alert(principal, alert):
         raise UserError(ErrorCode.NOT_FOUND, "No such alert.", "id")
-    if not may_handle(principal, alert) and not (
-        alert.community_id in await property_communities(principal)  # type: ignore[attr-defined]
-    ):
+    if not may_handle(principal, alert) and alert.community_id not in await property_communities(principal):
         raise Forbidden(
             "Only the community's staff handle this alert (city operators once it has escalated)."
         )
