@@ -59,13 +59,19 @@ def _prefetched(row: Any, name: str) -> tuple[bool, Any]:
     return (True, getattr(row, key)) if hasattr(row, key) else (False, None)
 
 
-async def _account(info: Info, row: Any, name: str, pk: int | None) -> Any:
+def _account(info: Info, row: Any, name: str, pk: int | None) -> Any:
+    """The account in `row.<name>`: at once when prefetched (the live feed), else an awaitable batched load."""
     from schema.accounts import Account
 
     loaded, value = _prefetched(row, name)
-    if not loaded:
-        value = await info.context.loaders.by_id(AccountRow).load(pk) if pk is not None else None
-    return Account.from_model(value) if value is not None else None
+    if loaded or pk is None:
+        return Account.from_model(value) if value is not None else None
+
+    async def load() -> Any:
+        found = await info.context.loaders.by_id(AccountRow).load(pk)
+        return Account.from_model(found) if found is not None else None
+
+    return load()
 
 
 @strawberry.type(
@@ -296,21 +302,35 @@ class Alert(ModelNode):
     def _personal(self, info: Info) -> bool:
         return alerts.sees_personal_data(info.context.principal, self.row.community_id)  # type: ignore[attr-defined]
 
+    # The relations below are plain functions: the live feed prefetches them, and a thousand subscribers
+    # resolving them synchronously cost graphql-core far less than as many awaited coroutines. Without the
+    # prefetch they return an awaitable (a batched load), which graphql-core awaits.
     @strawberry.field
-    async def device(self, info: Info) -> Device:
+    def device(self, info: Info) -> Device:
         loaded, row = _prefetched(self.row, "device")
-        if not loaded:
-            row = await info.context.loaders.by_id(DeviceRow).load(self.row.device_id)  # type: ignore[attr-defined]
-        return Device.from_model(row)
+        if loaded:
+            return Device.from_model(row)
+
+        async def load() -> Device:
+            return Device.from_model(await info.context.loaders.by_id(DeviceRow).load(self.row.device_id))  # type: ignore[attr-defined]
+
+        return load()  # type: ignore[return-value]
 
     @strawberry.field(
         description="The person wearing the device; the name is masked for those outside the community."
     )
-    async def subject(self, info: Info) -> CareRecipient | None:
+    def subject(self, info: Info) -> CareRecipient | None:
         loaded, row = _prefetched(self.row, "subject")
-        if not loaded:
-            pk = self.row.subject_id  # type: ignore[attr-defined]
-            row = await info.context.loaders.by_id(CareRecipientRow).load(pk) if pk is not None else None
+        if loaded or self.row.subject_id is None:  # type: ignore[attr-defined]
+            return self._person(info, row)
+
+        async def load() -> CareRecipient | None:
+            found = await info.context.loaders.by_id(CareRecipientRow).load(self.row.subject_id)  # type: ignore[attr-defined]
+            return self._person(info, found)
+
+        return load()  # type: ignore[return-value]
+
+    def _person(self, info: Info, row: CareRecipientRow | None) -> CareRecipient | None:
         if row is None:
             return None
         person = CareRecipient.from_model(row)
@@ -321,14 +341,14 @@ class Alert(ModelNode):
         return GeoPoint.maybe(self.row.lat, self.row.lng) if self._personal(info) else None
 
     @strawberry.field
-    async def acknowledged_by(
+    def acknowledged_by(
         self, info: Info
     ) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:  # noqa: F821
-        return await _account(info, self.row, "acknowledged_by", self.row.acknowledged_by_id)  # type: ignore[attr-defined]
+        return _account(info, self.row, "acknowledged_by", self.row.acknowledged_by_id)  # type: ignore[attr-defined]
 
     @strawberry.field
-    async def resolved_by(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:  # noqa: F821
-        return await _account(info, self.row, "resolved_by", self.row.resolved_by_id)  # type: ignore[attr-defined]
+    def resolved_by(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:  # noqa: F821
+        return _account(info, self.row, "resolved_by", self.row.resolved_by_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The note left when it was resolved.")
     def resolution_note(self) -> str | None:
