@@ -220,3 +220,30 @@ async def test_city_operator_reads_everything_but_handles_only_escalated(api, fa
     assert await api.error_code(ACK, {"id": alert_id}, as_=city) == "FORBIDDEN"
     await Alert.filter().update(escalation_level=1)
     assert (await api.data(ACK, {"id": alert_id}, as_=city))["alertAcknowledge"]["errors"] == []
+
+
+async def test_two_people_acknowledging_at_once_one_wins(api, factory):
+    s = await setup(api, factory)
+    alert_id = (await send(api, s.key, {"event": "SOS"})).json()["alerts"][0]
+    first, second = await asyncio.gather(
+        api.data(ACK, {"id": alert_id}, as_=s.grid_worker), api.data(ACK, {"id": alert_id}, as_=s.admin)
+    )
+    outcomes = sorted(tuple(e["code"] for e in r["alertAcknowledge"]["errors"]) for r in (first, second))
+    assert outcomes == [(), ("INVALID_TRANSITION",)]
+    assert await AlertEvent.filter(type="ACKNOWLEDGED").count() == 1
+
+
+async def test_reading_health_data_is_audited(api, factory):
+    from api.models.audit import AuditEntry
+    from tests.devices.helpers import DEVICE_BOARD
+
+    s = await setup(api, factory)
+    await send(api, s.key, {"readings": [{"heartRate": 71, "seq": 1}, {"heartRate": 74, "seq": 2}]})
+    query = """query($id: ID!) { node(id: $id) { ... on Device { serial readings(first: 10) {
+                 totalCount edges { node { heartRate } } } } } }"""
+    history = (await api.data(query, {"id": s.device_id}, as_=s.grid_worker))["node"]["readings"]
+    assert history["totalCount"] == 2 and [e["node"]["heartRate"] for e in history["edges"]] == [74, 71]
+    await api.data(DEVICE_BOARD, {"communityId": gid("Community", s.community.id)}, as_=s.grid_worker)
+    entries = await AuditEntry.filter(actor_id=s.grid_worker.id)
+    assert len(entries) == 2 and {e.subject_id for e in entries} == {s.recipient_id}
+    assert all("readings" in e.fields_read for e in entries)
