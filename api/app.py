@@ -23,6 +23,7 @@ from api import events, media
 from api.auth import InvalidCredentials, authenticate
 from api.db import close_db, init_db, ping
 from api.graphql_http import GraphQLView
+from api.ingest import readings_endpoint
 from api.logs import configure_logging
 from api.scheduler import Scheduler
 from api.settings import Settings, get_settings
@@ -123,6 +124,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/media/{path:path}", media.endpoint(reports.photo_for, settings), methods=["GET", "HEAD"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/ingest/v1/readings", readings_endpoint(settings), methods=["POST"]),
     ]
 
 

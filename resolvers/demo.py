@@ -16,6 +16,7 @@ from api.models.places import Community, Grid, GridWorker, Organization, Organiz
 from api.settings import Settings
 from resolvers import accounts
 from resolvers.consultations import demo as consultations_demo
+from resolvers.devices import demo as devices_demo
 from resolvers.members import demo as members_demo
 from resolvers.reports import demo as reports_demo
 from resolvers.stations import demo as stations_demo
@@ -95,6 +96,7 @@ DOMAIN_SEEDS: list[Callable[[DemoContext], Awaitable[None]]] = [
     members_demo.seed_demo,
     stations_demo.seed_demo,
     consultations_demo.seed_demo,
+    devices_demo.seed_demo,
 ]
 
 

@@ -49,18 +49,20 @@ class PlacesStats:
 
 # Each domain adds its counts (`<Domain>Stats`) and its lists on a community (`Community<Domain>`)
 # as a mixin, listed here; the mixins use lazy references back to this module.
-from schema import consultations, members, reports, stations  # noqa: E402  (they refer back lazily)
+from schema import consultations, devices, members, reports, stations  # noqa: E402  (they refer back lazily)
 
 STATS_MIXINS: tuple[type, ...] = (
     PlacesStats,
     reports.ReportsStats,
     members.MembersStats,
+    devices.DevicesStats,
 )
 COMMUNITY_MIXINS: tuple[type, ...] = (
     reports.CommunityReports,
     members.CommunityMembers,
     consultations.CommunityConsultations,
     stations.CommunityStations,
+    devices.CommunityDevices,
 )
 
 

@@ -20,7 +20,7 @@ from strawberry.types import ExecutionContext
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from api.settings import Settings
-from schema import accounts, audit, care, consultations, members, places, reports, stations
+from schema import accounts, audit, care, consultations, devices, members, places, reports, stations
 from schema.base import GeoPoint
 
 log = logging.getLogger("zhili.graphql")
@@ -34,6 +34,7 @@ QUERIES: tuple[type, ...] = (
     members.Query,
     stations.Query,
     consultations.Query,
+    devices.Query,
 )
 MUTATIONS: tuple[type, ...] = (
     accounts.Mutation,
@@ -43,11 +44,13 @@ MUTATIONS: tuple[type, ...] = (
     members.Mutation,
     stations.Mutation,
     consultations.Mutation,
+    devices.Mutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     reports.Subscription,
     members.Subscription,
     consultations.Subscription,
+    devices.Subscription,
 )
 
 

@@ -20,11 +20,6 @@ CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract"
 
 #: operation -> the domain (issue) that will make it validate
 PENDING: dict[str, str] = {
-    # devices and alerts (issue 4)
-    "RegisterDevice": "devices", "SetAlertRules": "devices", "SetGeofence": "devices", "AlertFeed": "devices",
-    "AckAlert": "devices", "ResolveAlert": "devices", "DeviceBoard": "devices", "DeviceLive": "devices",
-    # several domains: reports, devices, members
-    "CommunityOverview": "reports+devices+members", "PortalCommunity": "reports+devices+members",
 }
 
 

@@ -14,4 +14,5 @@ APPS: dict[str, list[str]] = {
     "stations": ["api.models.stations"],
     "members": ["api.models.members"],
     "reports": ["api.models.reports"],
+    "devices": ["api.models.devices"],
 }
