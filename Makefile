@@ -41,5 +41,12 @@ lint: install
 	$(BIN)/pip install --quiet ruff mypy
 	$(BIN)/ruff check api schema resolvers tests bench
 
+## benchmarks (figures, not tests): see bench/README.md
+bench-fanout: install
+	$(BIN)/python -m bench.fanout
+
+bench-ingest: install
+	$(BIN)/python -m bench.ingest
+
 clean:
 	rm -rf $(VENV) zhili.sqlite3 media
