@@ -89,7 +89,9 @@ class ZhiliGraphQL(GraphQLView):
             return await super().on_ws_connect(context)
         authorization = _ws_authorization(context.connection_params)
         if authorization is None:
-            raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "message": "Send authorization in connection_init."})
+            raise ConnectionRejectionError(
+                {"code": "UNAUTHENTICATED", "message": "Send authorization in connection_init."}
+            )
         try:
             context.principal = await authenticate(authorization)
         except InvalidCredentials as exc:
@@ -142,8 +144,11 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         hub = events.EventHub(settings.broadcast_url, prefix=settings.broadcast_prefix)
         await hub.start()
         previous = events.install(hub)
-        scheduler = Scheduler(JOBS, interval_seconds=settings.scheduler_interval_seconds,
-                              lease_seconds=settings.scheduler_lease_seconds)
+        scheduler = Scheduler(
+            JOBS,
+            interval_seconds=settings.scheduler_interval_seconds,
+            lease_seconds=settings.scheduler_lease_seconds,
+        )
         scheduler.start()
         log.info("zhili ready (env=%s, broadcast=%s)", settings.env, settings.broadcast_url.split("@")[-1])
         try:

@@ -17,7 +17,12 @@ async def record_reads(
     shown = ",".join(sorted(set(fields)))
     entries = [
         AuditEntry(
-            at=now, actor_id=principal.account_id, action=action, subject_id=s, reason=reason, fields_read=shown
+            at=now,
+            actor_id=principal.account_id,
+            action=action,
+            subject_id=s,
+            reason=reason,
+            fields_read=shown,
         )
         for s in dict.fromkeys(subject_ids)
     ]

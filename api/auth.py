@@ -160,7 +160,9 @@ def grants_of(rows: Iterable[RoleGrant]) -> tuple[Grant, ...]:
 
 async def principal_for_account(account: Account, token_id: int | None = None) -> Principal:
     rows = await RoleGrant.filter(account_id=account.id).order_by("id")
-    return Principal(account_id=account.id, username=account.username, grants=grants_of(rows), token_id=token_id)
+    return Principal(
+        account_id=account.id, username=account.username, grants=grants_of(rows), token_id=token_id
+    )
 
 
 async def authenticate(authorization: str | None) -> Principal:

@@ -90,7 +90,9 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="zhili", description="智理: smart grassroots governance, one GraphQL API.")
+    p = argparse.ArgumentParser(
+        prog="zhili", description="智理: smart grassroots governance, one GraphQL API."
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="serve the API")
@@ -102,7 +104,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply migrations").set_defaults(run=_migrate)
 
     seed = sub.add_parser("seed", help="load data")
-    seed.add_argument("--demo", action="store_true", help="the demo communities, people and activity (idempotent)")
+    seed.add_argument(
+        "--demo", action="store_true", help="the demo communities, people and activity (idempotent)"
+    )
     seed.set_defaults(run=_seed)
 
     user = sub.add_parser("user", help="manage accounts").add_subparsers(dest="user_command", required=True)
@@ -115,7 +119,9 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     create.set_defaults(run=_user_create)
 
-    schema = sub.add_parser("schema", help="the GraphQL schema").add_subparsers(dest="schema_command", required=True)
+    schema = sub.add_parser("schema", help="the GraphQL schema").add_subparsers(
+        dest="schema_command", required=True
+    )
     export = schema.add_parser("export", help="print (or write) the SDL")
     export.add_argument("path", nargs="?")
     export.set_defaults(run=_schema_export)
@@ -124,7 +130,9 @@ def parser() -> argparse.ArgumentParser:
     simulate.add_argument("--devices", type=int, default=20)
     simulate.add_argument("--rate", type=float, default=1.0, help="readings per second per device")
     simulate.add_argument("--url", default="http://127.0.0.1:8000")
-    simulate.add_argument("--duration", type=float, default=0, help="seconds to run; 0 runs until interrupted")
+    simulate.add_argument(
+        "--duration", type=float, default=0, help="seconds to run; 0 runs until interrupted"
+    )
     simulate.set_defaults(run=_simulate)
     return p
 

@@ -126,7 +126,9 @@ class ResilientRedisBackend(BroadcastBackend):
                 self._connected.set()
                 if lost:
                     self.reconnects += 1
-                    log.warning("event broadcast reconnected to Redis; resubscribed %d channels", len(self._channels))
+                    log.warning(
+                        "event broadcast reconnected to Redis; resubscribed %d channels", len(self._channels)
+                    )
                     await self._queue.put(Event(RECONNECTED_CHANNEL, ""))
                 backoff = 0.05
                 async for message in pubsub.listen():
@@ -160,7 +162,9 @@ class EventHub:
         #: namespaces the channels, so several deployments (or test runs) can share one Redis
         self.prefix = prefix
         scheme = urlparse(url).scheme
-        self._backend: BroadcastBackend | None = ResilientRedisBackend(url) if scheme in ("redis", "rediss") else None
+        self._backend: BroadcastBackend | None = (
+            ResilientRedisBackend(url) if scheme in ("redis", "rediss") else None
+        )
         self._broadcast = Broadcast(backend=self._backend) if self._backend is not None else Broadcast(url)
         self._local: dict[str, set[asyncio.Queue[Item]]] = {}
         self._pumps: dict[str, asyncio.Task[None]] = {}

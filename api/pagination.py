@@ -156,13 +156,16 @@ async def pages_by_parent(
         raise BadInput("nested lists page forward: use `first`/`after`")
     sql = (
         f'SELECT "id", "{parent_column}" AS parent, rn, cnt FROM ('
-        f'SELECT "id", "{parent_column}", ROW_NUMBER() OVER (PARTITION BY "{parent_column}" ORDER BY {order_sql}) AS rn, '
+        f'SELECT "id", "{parent_column}", '
+        f'ROW_NUMBER() OVER (PARTITION BY "{parent_column}" ORDER BY {order_sql}) AS rn, '
         f'COUNT(*) OVER (PARTITION BY "{parent_column}") AS cnt FROM ({inner}) AS base'
         f") AS numbered WHERE {keep} ORDER BY parent, rn"
     )
     conn = connections.get("default")
     found = await conn.execute_query_dict(sql)
-    by_id = {row.pk: row for row in await queryset.model.filter(id__in=[r["id"] for r in found])} if found else {}
+    by_id = (
+        {row.pk: row for row in await queryset.model.filter(id__in=[r["id"] for r in found])} if found else {}
+    )
     pages: dict[int, Page[M]] = {}
     for parent in ids:
         mine = [r for r in found if r["parent"] == parent]

@@ -45,7 +45,9 @@ async def apply(
     )
     if not updated:
         raise UserError(ErrorCode.INSUFFICIENT_POINTS, "Not enough points.", "points")
-    balance = await Account.filter(id=account_id).using_db(connection).values_list("points_balance", flat=True)
+    balance = (
+        await Account.filter(id=account_id).using_db(connection).values_list("points_balance", flat=True)
+    )
     try:
         return await PointsLedgerEntry.create(
             account_id=account_id,

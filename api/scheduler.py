@@ -38,7 +38,12 @@ class Job:
 
 class Scheduler:
     def __init__(
-        self, jobs: Sequence[Job], *, interval_seconds: float = 30.0, lease_seconds: int = 60, lease_name: str = "timers"
+        self,
+        jobs: Sequence[Job],
+        *,
+        interval_seconds: float = 30.0,
+        lease_seconds: int = 60,
+        lease_name: str = "timers",
     ) -> None:
         self.jobs = list(jobs)
         self.interval = interval_seconds

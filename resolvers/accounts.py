@@ -81,7 +81,9 @@ async def register_account(
                 using_db=conn,
             )
             for role in roles:
-                scope_community = community_id if community_id is not None else (community.id if community else None)
+                scope_community = (
+                    community_id if community_id is not None else (community.id if community else None)
+                )
                 if role not in COMMUNITY_ROLES | {Role.RESIDENT, Role.MEMBER}:
                     scope_community = community_id
                 await RoleGrant.create(
@@ -152,9 +154,16 @@ async def grant_role(
     """Grant a role. ADMIN grants anything; a COMMUNITY_ADMIN grants community roles in their community."""
     v = Validator()
     if role in COMMUNITY_ROLES:
-        v.check(community_id is not None, ErrorCode.REQUIRED, f"{role.value} needs a community.", "communityId")
+        v.check(
+            community_id is not None, ErrorCode.REQUIRED, f"{role.value} needs a community.", "communityId"
+        )
     if role in ORGANIZATION_ROLES:
-        v.check(organization_id is not None, ErrorCode.REQUIRED, f"{role.value} needs an organisation.", "organizationId")
+        v.check(
+            organization_id is not None,
+            ErrorCode.REQUIRED,
+            f"{role.value} needs an organisation.",
+            "organizationId",
+        )
     v.raise_if_any()
     may = principal.is_admin or (
         community_id is not None
@@ -162,7 +171,9 @@ async def grant_role(
         and principal.acts_in_community(community_id, Role.COMMUNITY_ADMIN)
     )
     if not may:
-        raise Forbidden("Only an administrator (or the community's admin, for its grid workers) grants roles.")
+        raise Forbidden(
+            "Only an administrator (or the community's admin, for its grid workers) grants roles."
+        )
     account = await Account.get_or_none(id=account_id)
     if account is None:
         raise UserError(ErrorCode.NOT_FOUND, "No such account.", "accountId")

@@ -48,8 +48,15 @@ async def create_care_recipient(
     if not await Community.exists(id=community_id):
         raise UserError(ErrorCode.NOT_FOUND, "No such community.", "communityId")
     return await CareRecipient.create(
-        community_id=community_id, name=name_, category=category, phone=phone_, address=address_,
-        guardian_phone=guardian, lat=lat, lng=lng, created_at=clock.now(),
+        community_id=community_id,
+        name=name_,
+        category=category,
+        phone=phone_,
+        address=address_,
+        guardian_phone=guardian,
+        lat=lat,
+        lng=lng,
+        created_at=clock.now(),
     )
 
 
@@ -69,4 +76,11 @@ def care_recipients(
     return qs.order_by("id")
 
 
-__all__ = ["PERSONAL_FIELDS", "Role", "care_recipients", "create_care_recipient", "may_read", "sees_personal_data"]
+__all__ = [
+    "PERSONAL_FIELDS",
+    "Role",
+    "care_recipients",
+    "create_care_recipient",
+    "may_read",
+    "sees_personal_data",
+]

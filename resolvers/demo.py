@@ -31,8 +31,13 @@ COMMUNITIES = [
     ("JXSQ", "锦绣社区", "宜昌市", "西陵区", "云集街道", 30.7045, 111.2905),
     ("JASQ", "机安社区", "武汉市", "武昌区", "黄鹤楼街道", 30.5446, 114.3015),
 ]
-GRIDS = {"BRJ": ["第一网格", "第二网格", "第三网格"], "MQC": ["一组", "二组"], "BHSQ": ["东区网格", "西区网格"],
-         "JXSQ": ["锦绣一网格"], "JASQ": ["机安一网格"]}
+GRIDS = {
+    "BRJ": ["第一网格", "第二网格", "第三网格"],
+    "MQC": ["一组", "二组"],
+    "BHSQ": ["东区网格", "西区网格"],
+    "JXSQ": ["锦绣一网格"],
+    "JASQ": ["机安一网格"],
+}
 #: (name, kind, community code or None, parent name or None)
 ORGANIZATIONS = [
     ("武汉市城市运行管理中心", OrganizationKind.CITY_OPS_CENTER, None, None),
@@ -100,9 +105,14 @@ DOMAIN_SEEDS: list[Callable[[DemoContext], Awaitable[None]]] = [
 ]
 
 
-async def _grant(account: Account, role: Role, community: Community | None, organization: Organization | None) -> None:
+async def _grant(
+    account: Account, role: Role, community: Community | None, organization: Organization | None
+) -> None:
     await RoleGrant.get_or_create(
-        account=account, role=role, community=community, organization=organization,
+        account=account,
+        role=role,
+        community=community,
+        organization=organization,
         defaults={"created_at": clock.now()},
     )
 
@@ -112,8 +122,15 @@ async def seed_core(ctx: DemoContext) -> None:
     for code, name, city, district, street, lat, lng in COMMUNITIES:
         community, _ = await Community.get_or_create(
             code=code,
-            defaults={"name": name, "city": city, "district": district, "street": street, "lat": lat, "lng": lng,
-                      "created_at": now},
+            defaults={
+                "name": name,
+                "city": city,
+                "district": district,
+                "street": street,
+                "lat": lat,
+                "lng": lng,
+                "created_at": now,
+            },
         )
         ctx.communities[code] = community
         for grid_name in GRIDS.get(code, []):
@@ -122,8 +139,11 @@ async def seed_core(ctx: DemoContext) -> None:
         org = await Organization.get_or_none(name=name)
         if org is None:
             org = await Organization.create(
-                name=name, kind=kind, community=ctx.communities.get(code) if code else None,
-                parent=ctx.organizations.get(parent) if parent else None, created_at=now,
+                name=name,
+                kind=kind,
+                community=ctx.communities.get(code) if code else None,
+                parent=ctx.organizations.get(parent) if parent else None,
+                created_at=now,
             )
         ctx.organizations[name] = org
     hashed = await passwords(ctx.settings).hash(DEMO_PASSWORD)
@@ -131,8 +151,11 @@ async def seed_core(ctx: DemoContext) -> None:
         account = await Account.get_or_none(username=demo.username)
         if account is None:
             account = await Account.create(
-                username=demo.username, display_name=demo.display_name, phone=demo.phone,
-                password_hash=hashed, created_at=now,
+                username=demo.username,
+                display_name=demo.display_name,
+                phone=demo.phone,
+                password_hash=hashed,
+                created_at=now,
             )
         ctx.accounts[demo.username] = account
         community = ctx.communities.get(demo.community) if demo.community else None
@@ -200,8 +223,13 @@ async def create_user_cli(
             raise ValueError(f"{role_.value} needs --organization")
         try:
             account = await accounts.register_account(
-                settings=settings, username=username, password=password, display_name=display_name or username,
-                roles=(role_,), community_id=community_id, organization_id=organization_id,
+                settings=settings,
+                username=username,
+                password=password,
+                display_name=display_name or username,
+                roles=(role_,),
+                community_id=community_id,
+                organization_id=organization_id,
             )
         except UserError as exc:
             raise ValueError(exc.message) from exc

@@ -33,8 +33,12 @@ async def create_community(
     v = Validator()
     name_ = v.text("name", name, max_length=128)
     code_ = (v.text("code", code, max_length=32) or "").upper()
-    v.check(not code_ or code_.replace("-", "").replace("_", "").isalnum(), ErrorCode.INVALID,
-            "A code has letters, digits, '-' and '_' only.", "code")
+    v.check(
+        not code_ or code_.replace("-", "").replace("_", "").isalnum(),
+        ErrorCode.INVALID,
+        "A code has letters, digits, '-' and '_' only.",
+        "code",
+    )
     city_ = v.text("city", city, max_length=64)
     district_ = v.text("district", district, max_length=64)
     street_ = v.text("street", street, max_length=64)
@@ -42,7 +46,13 @@ async def create_community(
     v.raise_if_any()
     try:
         community = await Community.create(
-            name=name_, code=code_, city=city_, district=district_, street=street_, lat=lat, lng=lng,
+            name=name_,
+            code=code_,
+            city=city_,
+            district=district_,
+            street=street_,
+            lat=lat,
+            lng=lng,
             created_at=clock.now(),
         )
     except IntegrityError as exc:
@@ -77,8 +87,12 @@ async def assign_grid_worker(*, principal: Principal, grid_id: int, account_id: 
     async with transaction() as conn:
         await GridWorker.get_or_create(grid_id=grid.id, account_id=account_id, using_db=conn)
         await RoleGrant.get_or_create(
-            account_id=account_id, role=Role.GRID_WORKER, community_id=grid.community_id,  # type: ignore[attr-defined]
-            organization_id=None, defaults={"created_at": clock.now()}, using_db=conn,
+            account_id=account_id,
+            role=Role.GRID_WORKER,
+            community_id=grid.community_id,  # type: ignore[attr-defined]
+            organization_id=None,
+            defaults={"created_at": clock.now()},
+            using_db=conn,
         )
     return grid
 
@@ -118,7 +132,9 @@ def communities(*, search: str | None = None, city: str | None = None) -> QueryS
     return qs.order_by("id")
 
 
-def organizations(*, kind: OrganizationKind | None = None, community_id: int | None = None) -> QuerySet[Organization]:
+def organizations(
+    *, kind: OrganizationKind | None = None, community_id: int | None = None
+) -> QuerySet[Organization]:
     qs = Organization.all()
     if kind is not None:
         qs = qs.filter(kind=kind)
@@ -133,8 +149,10 @@ def is_staff(principal: Principal, community_id: int) -> bool:
 
 async def communities_of(account_id: int) -> list[int]:
     """The communities an account belongs to (through its role grants), in grant order."""
-    rows = await RoleGrant.filter(account_id=account_id, community_id__not_isnull=True).order_by("id").values_list(
-        "community_id", flat=True
+    rows = (
+        await RoleGrant.filter(account_id=account_id, community_id__not_isnull=True)
+        .order_by("id")
+        .values_list("community_id", flat=True)
     )
     return list(dict.fromkeys(int(r) for r in rows))
 

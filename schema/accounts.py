@@ -72,17 +72,26 @@ class Account(*ACCOUNT_MIXINS, ModelNode):  # type: ignore[misc]
 
     @classmethod
     def from_model(cls, obj: AccountRow) -> Self:
-        return cls(id=obj.id, username=obj.username, display_name=obj.display_name, created_at=obj.created_at,
-                   raw_phone=obj.phone)
+        return cls(
+            id=obj.id,
+            username=obj.username,
+            display_name=obj.display_name,
+            created_at=obj.created_at,
+            raw_phone=obj.phone,
+        )
 
     @classmethod
     async def visible(cls, info: Info, rows: list[AccountRow]) -> list[bool]:  # type: ignore[override]
         principal = info.context.principal
         return [principal.account_id == r.id or principal.is_admin for r in rows]
 
-    @strawberry.field(description="The phone number; masked (138****5678) for everyone but its owner and admins.")
+    @strawberry.field(
+        description="The phone number; masked (138****5678) for everyone but its owner and admins."
+    )
     def phone(self, info: Info) -> str | None:
-        return self.raw_phone if _sees_contact(info.context.principal, self.id) else mask_phone(self.raw_phone)
+        return (
+            self.raw_phone if _sees_contact(info.context.principal, self.id) else mask_phone(self.raw_phone)
+        )
 
     async def _grants(self, info: Info) -> list[RoleGrantRow]:
         return await info.context.loaders.many_by(RoleGrantRow, "account_id", "id").load(self.id)
@@ -102,7 +111,9 @@ class Account(*ACCOUNT_MIXINS, ModelNode):  # type: ignore[misc]
 
     @strawberry.field(description="The communities the account belongs to (as resident, member or staff).")
     async def communities(self, info: Info) -> list[Community]:
-        ids = list(dict.fromkeys(g.community_id for g in await self._grants(info) if g.community_id is not None))  # type: ignore[attr-defined]
+        ids = list(
+            dict.fromkeys(g.community_id for g in await self._grants(info) if g.community_id is not None)
+        )  # type: ignore[attr-defined]
         from api.models.places import Community as CommunityRow
 
         rows = await info.context.loaders.by_id(CommunityRow).load_many(ids)
@@ -114,11 +125,15 @@ class Account(*ACCOUNT_MIXINS, ModelNode):  # type: ignore[misc]
 
 @strawberry.input
 class AccountRegisterInput:
-    username: str = strawberry.field(description="3–64 characters: lower-case letters, digits, '_', '.', '-'.")
+    username: str = strawberry.field(
+        description="3–64 characters: lower-case letters, digits, '_', '.', '-'."
+    )
     password: str = strawberry.field(description="At least 8 characters.")
     display_name: str
     phone: str | None = None
-    community_code: str | None = strawberry.field(default=None, description="Join this community as a resident.")
+    community_code: str | None = strawberry.field(
+        default=None, description="Join this community as a resident."
+    )
 
 
 @strawberry.type
@@ -164,37 +179,56 @@ class Query:
 
     @strawberry.field(permission_classes=[HasRole(Role.ADMIN)], description="All accounts (ADMIN).")
     async def accounts(
-        self, info: Info, search: str | None = None,
-        first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+        self,
+        info: Info,
+        search: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Account]:
         qs = AccountRow.all().order_by("id")
         if search:
             qs = qs.filter(username__icontains=search.strip())
-        return await connection(info, qs, Account.from_model, first=first, after=after, last=last, before=before)
+        return await connection(
+            info, qs, Account.from_model, first=first, after=after, last=last, before=before
+        )
 
 
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Sign up as a resident, optionally of the community with this code.")
-    async def account_register(self, info: Info, input: AccountRegisterInput) -> AccountPayload:  # noqa: A002
+    async def account_register(self, info: Info, input: AccountRegisterInput) -> AccountPayload:
         return await mutate(
             AccountPayload,
             lambda: accounts.register_account(
-                settings=info.context.settings, username=input.username, password=input.password,
-                display_name=input.display_name, phone=input.phone, community_code=input.community_code,
+                settings=info.context.settings,
+                username=input.username,
+                password=input.password,
+                display_name=input.display_name,
+                phone=input.phone,
+                community_code=input.community_code,
             ),
             lambda a: {"account": Account.from_model(a)},
         )
 
     @strawberry.mutation(description="Log in: exchange a username and password for an access token.")
-    async def token_create(self, info: Info, input: TokenCreateInput) -> TokenCreatePayload:  # noqa: A002
+    async def token_create(self, info: Info, input: TokenCreateInput) -> TokenCreatePayload:
         return await mutate(
             TokenCreatePayload,
-            lambda: accounts.log_in(settings=info.context.settings, username=input.username, password=input.password),
-            lambda s: {"token": s.token, "expires_at": s.expires_at, "account": Account.from_model(s.account)},
+            lambda: accounts.log_in(
+                settings=info.context.settings, username=input.username, password=input.password
+            ),
+            lambda s: {
+                "token": s.token,
+                "expires_at": s.expires_at,
+                "account": Account.from_model(s.account),
+            },
         )
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Log out: revoke the token of this request.")
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated], description="Log out: revoke the token of this request."
+    )
     async def token_revoke(self, info: Info) -> TokenRevokePayload:
         return await mutate(
             TokenRevokePayload,
@@ -204,9 +238,12 @@ class Mutation:
 
     @strawberry.mutation(
         permission_classes=[HasRole(Role.ADMIN, Role.COMMUNITY_ADMIN)],
-        description="Grant a role in a scope (ADMIN; a COMMUNITY_ADMIN grants grid workers, residents and members of their community).",
+        description=(
+            "Grant a role in a scope (ADMIN; a COMMUNITY_ADMIN grants grid workers, residents and members "
+            "of their community)."
+        ),
     )
-    async def account_role_grant(self, info: Info, input: AccountRoleGrantInput) -> AccountPayload:  # noqa: A002
+    async def account_role_grant(self, info: Info, input: AccountRoleGrantInput) -> AccountPayload:
         return await mutate(
             AccountPayload,
             lambda: accounts.grant_role(

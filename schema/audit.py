@@ -28,8 +28,13 @@ class AuditEntry(ModelNode):
     @classmethod
     def from_model(cls, obj: AuditEntryRow) -> Self:
         return cls(
-            id=obj.id, at=obj.at, action=obj.action, subject_id=obj.subject_id, reason=obj.reason,
-            fields_read=[f for f in obj.fields_read.split(",") if f], actor_id=obj.actor_id,  # type: ignore[attr-defined]
+            id=obj.id,
+            at=obj.at,
+            action=obj.action,
+            subject_id=obj.subject_id,
+            reason=obj.reason,
+            fields_read=[f for f in obj.fields_read.split(",") if f],
+            actor_id=obj.actor_id,  # type: ignore[attr-defined]
         )
 
     @classmethod
@@ -37,7 +42,7 @@ class AuditEntry(ModelNode):
         return [info.context.principal.is_admin] * len(rows)
 
     @strawberry.field(description="Who read it.")
-    async def actor(self, info: Info) -> Annotated["Account", strawberry.lazy("schema.accounts")] | None:  # noqa: F821
+    async def actor(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:  # noqa: F821
         from schema.accounts import Account
 
         return await Account.load(info, self.actor_id)
@@ -45,14 +50,24 @@ class AuditEntry(ModelNode):
 
 @strawberry.type
 class Query:
-    @strawberry.field(permission_classes=[HasRole(Role.ADMIN)], description="Reads of personal data, newest first (ADMIN).")
+    @strawberry.field(
+        permission_classes=[HasRole(Role.ADMIN)], description="Reads of personal data, newest first (ADMIN)."
+    )
     async def audit_log(
-        self, info: Info, subject_id: strawberry.ID | None = None, action: str | None = None,
-        first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+        self,
+        info: Info,
+        subject_id: strawberry.ID | None = None,
+        action: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[AuditEntry]:
         qs = AuditEntryRow.all().order_by("-at", "-id")
         if subject_id:
             qs = qs.filter(subject_id=str(subject_id))
         if action:
             qs = qs.filter(action=action)
-        return await connection(info, qs, AuditEntry.from_model, first=first, after=after, last=last, before=before)
+        return await connection(
+            info, qs, AuditEntry.from_model, first=first, after=after, last=last, before=before
+        )

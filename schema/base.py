@@ -20,7 +20,9 @@ from schema.context import Info
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
 
-UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode", description="Why a mutation refused its input.")
+UserErrorCode = strawberry.enum(
+    ErrorCode, name="UserErrorCode", description="Why a mutation refused its input."
+)
 RoleEnum = strawberry.enum(Role, name="Role", description="A role an account holds within a scope.")
 
 
@@ -45,7 +47,7 @@ class IsAuthenticated(BasePermission):
         return True
 
 
-def HasRole(*roles: Role) -> type[BasePermission]:  # noqa: N802 - reads as a class at the use site
+def HasRole(*roles: Role) -> type[BasePermission]:
     """Needs one of `roles` in some scope; the use case then checks the scope itself."""
 
     class _HasRole(BasePermission):
@@ -107,7 +109,9 @@ async def mutate(
     except UserError as exc:
         return payload(errors=[UserErrorType(field=exc.field, code=exc.code, message=exc.message)])
     except UserErrors as exc:
-        return payload(errors=[UserErrorType(field=e.field, code=e.code, message=e.message) for e in exc.errors])
+        return payload(
+            errors=[UserErrorType(field=e.field, code=e.code, message=e.message) for e in exc.errors]
+        )
     return payload(errors=[], **build(result))
 
 
@@ -154,7 +158,11 @@ class Connection(Generic[T]):
 
 
 def window(
-    info: Info, first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Window:
     settings = info.context.settings
     return Window.of(
@@ -219,7 +227,9 @@ async def nested_connection(
     w = window(info, first, after)
 
     async def batch(parent_ids: list[int]) -> list[Page[M]]:
-        pages = await pages_by_parent(queryset, parent_column=parent_column, parent_ids=parent_ids, order=order, window=w)
+        pages = await pages_by_parent(
+            queryset, parent_column=parent_column, parent_ids=parent_ids, order=order, window=w
+        )
         return [pages[p] for p in parent_ids]
 
     result = await info.context.loaders.get((name, w.first, w.after), batch).load(parent_id)
@@ -270,10 +280,14 @@ def decode_id(global_id: strawberry.ID | str, *types: type[ModelNode] | str, fie
             raise ValueError
         return int(gid.node_id)
     except (ValueError, TypeError) as exc:
-        raise UserError(ErrorCode.INVALID, f"`{field}` is not the id of a {' or '.join(sorted(names))}", field) from exc
+        raise UserError(
+            ErrorCode.INVALID, f"`{field}` is not the id of a {' or '.join(sorted(names))}", field
+        ) from exc
 
 
-def decode_optional(global_id: strawberry.ID | str | None, *types: type[ModelNode] | str, field: str) -> int | None:
+def decode_optional(
+    global_id: strawberry.ID | str | None, *types: type[ModelNode] | str, field: str
+) -> int | None:
     return None if global_id is None else decode_id(global_id, *types, field=field)
 
 

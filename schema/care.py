@@ -30,7 +30,9 @@ from schema.base import (
 )
 from schema.context import Info
 
-CareCategoryEnum = strawberry.enum(CareCategory, name="CareCategory", description="Why a person is cared for.")
+CareCategoryEnum = strawberry.enum(
+    CareCategory, name="CareCategory", description="Why a person is cared for."
+)
 
 
 async def _audit(info: Info, recipient_id: int, field: str) -> None:
@@ -42,14 +44,21 @@ async def _audit(info: Info, recipient_id: int, field: str) -> None:
             by_subject.setdefault(rid, set()).add(f)
         reason = f"{info.operation.operation.value} {info.operation.name or 'anonymous'}"
         for rid, fields in by_subject.items():
-            await record_reads(info.context.principal, action="careRecipient.read",
-                               subject_ids=[encode_id("CareRecipient", rid)], reason=reason, fields=fields)
+            await record_reads(
+                info.context.principal,
+                action="careRecipient.read",
+                subject_ids=[encode_id("CareRecipient", rid)],
+                reason=reason,
+                fields=fields,
+            )
         return [None] * len(keys)
 
     await info.context.loaders.get("AuditCareRecipientReads", write).load((recipient_id, field))
 
 
-@strawberry.type(description="A person the community cares for: an elderly person living alone, a left-behind child…")
+@strawberry.type(
+    description="A person the community cares for: an elderly person living alone, a left-behind child…"
+)
 class CareRecipient(ModelNode):
     model = CareRecipientRow
     id: relay.NodeID[int]
@@ -61,8 +70,14 @@ class CareRecipient(ModelNode):
 
     @classmethod
     def from_model(cls, obj: CareRecipientRow) -> Self:
-        return cls(id=obj.id, name=obj.name, category=obj.category, created_at=obj.created_at,
-                   community_id=obj.community_id, row=obj)  # type: ignore[attr-defined]
+        return cls(
+            id=obj.id,
+            name=obj.name,
+            category=obj.category,
+            created_at=obj.created_at,
+            community_id=obj.community_id,
+            row=obj,
+        )  # type: ignore[attr-defined]
 
     @classmethod
     async def visible(cls, info: Info, rows: list[CareRecipientRow]) -> list[bool]:  # type: ignore[override]
@@ -94,7 +109,7 @@ class CareRecipient(ModelNode):
         return await self._personal(info, "location", point, None)
 
     @strawberry.field
-    async def community(self, info: Info) -> Annotated["Community", strawberry.lazy("schema.places")]:  # noqa: F821
+    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("schema.places")]:  # noqa: F821
         from schema.places import Community
 
         found = await Community.load(info, self.community_id)
@@ -124,29 +139,47 @@ STAFF = (Role.GRID_WORKER, Role.COMMUNITY_ADMIN, Role.CITY_OPERATOR)
 
 @strawberry.type
 class Query:
-    @strawberry.field(permission_classes=[HasRole(*STAFF)], description="People cared for, in the communities you serve.")
+    @strawberry.field(
+        permission_classes=[HasRole(*STAFF)], description="People cared for, in the communities you serve."
+    )
     async def care_recipients(
-        self, info: Info, community_id: strawberry.ID | None = None, category: CareCategoryEnum | None = None,  # type: ignore[valid-type]
-        first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+        self,
+        info: Info,
+        community_id: strawberry.ID | None = None,
+        category: CareCategoryEnum | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[CareRecipient]:
         cid = decode_optional(community_id, "Community", field="communityId") if community_id else None
         qs = care.care_recipients(principal=info.context.principal, community_id=cid, category=category)
-        return await connection(info, qs, CareRecipient.from_model, first=first, after=after, last=last, before=before)
+        return await connection(
+            info, qs, CareRecipient.from_model, first=first, after=after, last=last, before=before
+        )
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(permission_classes=[IsAuthenticated],
-                         description="Register a person the community cares for (grid workers, community admins).")
-    async def care_recipient_create(self, info: Info, input: CareRecipientCreateInput) -> CareRecipientCreatePayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Register a person the community cares for (grid workers, community admins).",
+    )
+    async def care_recipient_create(
+        self, info: Info, input: CareRecipientCreateInput
+    ) -> CareRecipientCreatePayload:
         return await mutate(
             CareRecipientCreatePayload,
             lambda: care.create_care_recipient(
                 principal=info.context.principal,
                 community_id=decode_id(input.community_id, "Community", field="communityId"),
-                name=input.name, category=input.category, phone=input.phone, address=input.address,
+                name=input.name,
+                category=input.category,
+                phone=input.phone,
+                address=input.address,
                 guardian_phone=input.guardian_phone,
-                lat=input.location.lat if input.location else None, lng=input.location.lng if input.location else None,
+                lat=input.location.lat if input.location else None,
+                lng=input.location.lng if input.location else None,
             ),
             lambda r: {"care_recipient": CareRecipient.from_model(r)},
         )

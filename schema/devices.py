@@ -341,9 +341,7 @@ class Alert(ModelNode):
         return GeoPoint.maybe(self.row.lat, self.row.lng) if self._personal(info) else None
 
     @strawberry.field
-    def acknowledged_by(
-        self, info: Info
-    ) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:  # noqa: F821
+    def acknowledged_by(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:  # noqa: F821
         return _account(info, self.row, "acknowledged_by", self.row.acknowledged_by_id)  # type: ignore[attr-defined]
 
     @strawberry.field

@@ -8,11 +8,9 @@ import strawberry
 from strawberry import relay
 
 from api.models.places import Community as CommunityRow
-from api.models.places import CommunityMode
+from api.models.places import CommunityMode, GridWorker, OrganizationKind
 from api.models.places import Grid as GridRow
-from api.models.places import GridWorker
 from api.models.places import Organization as OrganizationRow
-from api.models.places import OrganizationKind
 from resolvers import places
 from schema.base import (
     Connection,
@@ -34,7 +32,9 @@ if TYPE_CHECKING:
 
 from api.models.accounts import Role
 
-CommunityModeEnum = strawberry.enum(CommunityMode, name="CommunityMode", description="常急转换: normal, emergency, extreme.")
+CommunityModeEnum = strawberry.enum(
+    CommunityMode, name="CommunityMode", description="常急转换: normal, emergency, extreme."
+)
 OrganizationKindEnum = strawberry.enum(OrganizationKind, name="OrganizationKind")
 
 
@@ -44,7 +44,9 @@ class PlacesStats:
 
     @strawberry.field(description="Accounts living in the community (residents).")
     async def residents(self, info: Info) -> int:
-        return await info.context.loaders.get("ResidentCountByCommunity", places.resident_counts).load(self.community_id)
+        return await info.context.loaders.get("ResidentCountByCommunity", places.resident_counts).load(
+            self.community_id
+        )
 
 
 # Each domain adds its counts (`<Domain>Stats`) and its lists on a community (`Community<Domain>`)
@@ -86,12 +88,18 @@ class Community(*COMMUNITY_MIXINS, ModelNode):  # type: ignore[misc]
     @classmethod
     def from_model(cls, obj: CommunityRow) -> Self:
         return cls(
-            id=obj.id, name=obj.name, code=obj.code, city=obj.city, district=obj.district, street=obj.street,
-            location=GeoPoint.maybe(obj.lat, obj.lng), mode=obj.mode,
+            id=obj.id,
+            name=obj.name,
+            code=obj.code,
+            city=obj.city,
+            district=obj.district,
+            street=obj.street,
+            location=GeoPoint.maybe(obj.lat, obj.lng),
+            mode=obj.mode,
         )
 
     @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:  # noqa: A002
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
         nodes = await cls.resolve_nodes(info=info, node_ids=[str(relay.GlobalID.from_id(id).node_id)])
         return nodes[0]
 
@@ -129,16 +137,17 @@ class Grid(ModelNode):
 
     @strawberry.field(description="The grid workers (网格员) assigned to this grid.")
     async def grid_workers(self, info: Info) -> list[Annotated[Account, strawberry.lazy("schema.accounts")]]:
-        from schema.accounts import Account
-
         from api.models.accounts import Account as AccountRow
+        from schema.accounts import Account
 
         links = await info.context.loaders.many_by(GridWorker, "grid_id", "id").load(self.id)
         rows = await info.context.loaders.by_id(AccountRow).load_many([link.account_id for link in links])  # type: ignore[attr-defined]
         return [Account.from_model(r) for r in rows if r is not None]
 
 
-@strawberry.federation.type(keys=["id"], name="Organization", description="An organisation: work unit, property company, street…")
+@strawberry.federation.type(
+    keys=["id"], name="Organization", description="An organisation: work unit, property company, street…"
+)
 class Organization(ModelNode):
     model = OrganizationRow
     id: relay.NodeID[int]
@@ -150,12 +159,15 @@ class Organization(ModelNode):
     @classmethod
     def from_model(cls, obj: OrganizationRow) -> Self:
         return cls(
-            id=obj.id, name=obj.name, kind=obj.kind,
-            community_id=obj.community_id, parent_id=obj.parent_id,  # type: ignore[attr-defined]
+            id=obj.id,
+            name=obj.name,
+            kind=obj.kind,
+            community_id=obj.community_id,
+            parent_id=obj.parent_id,  # type: ignore[attr-defined]
         )
 
     @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:  # noqa: A002
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
         nodes = await cls.resolve_nodes(info=info, node_ids=[str(relay.GlobalID.from_id(id).node_id)])
         return nodes[0]
 
@@ -222,7 +234,7 @@ class OrganizationCreatePayload:
 @strawberry.type
 class Query:
     @strawberry.field(permission_classes=[IsAuthenticated], description="One community.")
-    async def community(self, info: Info, id: strawberry.ID) -> Community | None:  # noqa: A002
+    async def community(self, info: Info, id: strawberry.ID) -> Community | None:
         try:
             pk = decode_id(id, Community)
         except Exception:
@@ -231,68 +243,113 @@ class Query:
 
     @strawberry.field(permission_classes=[IsAuthenticated], description="Communities, by name or city.")
     async def communities(
-        self, info: Info, search: str | None = None, city: str | None = None,
-        first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+        self,
+        info: Info,
+        search: str | None = None,
+        city: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Community]:
-        return await connection(info, places.communities(search=search, city=city), Community.from_model,
-                                first=first, after=after, last=last, before=before)
+        return await connection(
+            info,
+            places.communities(search=search, city=city),
+            Community.from_model,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
 
-    @strawberry.field(permission_classes=[IsAuthenticated], description="Organisations, by kind or community.")
+    @strawberry.field(
+        permission_classes=[IsAuthenticated], description="Organisations, by kind or community."
+    )
     async def organizations(
-        self, info: Info, kind: OrganizationKindEnum | None = None, community_id: strawberry.ID | None = None,  # type: ignore[valid-type]
-        first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+        self,
+        info: Info,
+        kind: OrganizationKindEnum | None = None,
+        community_id: strawberry.ID | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Organization]:
         cid = decode_optional(community_id, Community, field="communityId") if community_id else None
-        return await connection(info, places.organizations(kind=kind, community_id=cid), Organization.from_model,
-                                first=first, after=after, last=last, before=before)
+        return await connection(
+            info,
+            places.organizations(kind=kind, community_id=cid),
+            Organization.from_model,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
 
 
 @strawberry.type
 class Mutation:
     @strawberry.mutation(permission_classes=[HasRole(Role.ADMIN)], description="Create a community (ADMIN).")
-    async def community_create(self, info: Info, input: CommunityCreateInput) -> CommunityCreatePayload:  # noqa: A002
+    async def community_create(self, info: Info, input: CommunityCreateInput) -> CommunityCreatePayload:
         return await mutate(
             CommunityCreatePayload,
             lambda: places.create_community(
-                principal=info.context.principal, name=input.name, code=input.code, city=input.city,
-                district=input.district, street=input.street,
-                lat=input.location.lat if input.location else None, lng=input.location.lng if input.location else None,
+                principal=info.context.principal,
+                name=input.name,
+                code=input.code,
+                city=input.city,
+                district=input.district,
+                street=input.street,
+                lat=input.location.lat if input.location else None,
+                lng=input.location.lng if input.location else None,
             ),
             lambda c: {"community": Community.from_model(c)},
         )
 
-    @strawberry.mutation(permission_classes=[HasRole(Role.COMMUNITY_ADMIN)], description="Create a grid (COMMUNITY_ADMIN).")
-    async def grid_create(self, info: Info, input: GridCreateInput) -> GridPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[HasRole(Role.COMMUNITY_ADMIN)], description="Create a grid (COMMUNITY_ADMIN)."
+    )
+    async def grid_create(self, info: Info, input: GridCreateInput) -> GridPayload:
         return await mutate(
             GridPayload,
             lambda: places.create_grid(
-                principal=info.context.principal, community_id=decode_id(input.community_id, Community, field="communityId"),
+                principal=info.context.principal,
+                community_id=decode_id(input.community_id, Community, field="communityId"),
                 name=input.name,
             ),
             lambda g: {"grid": Grid.from_model(g)},
         )
 
-    @strawberry.mutation(permission_classes=[HasRole(Role.COMMUNITY_ADMIN)],
-                         description="Put an account on a grid as its grid worker (COMMUNITY_ADMIN).")
-    async def grid_worker_assign(self, info: Info, input: GridWorkerAssignInput) -> GridPayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[HasRole(Role.COMMUNITY_ADMIN)],
+        description="Put an account on a grid as its grid worker (COMMUNITY_ADMIN).",
+    )
+    async def grid_worker_assign(self, info: Info, input: GridWorkerAssignInput) -> GridPayload:
         from schema.accounts import Account
 
         return await mutate(
             GridPayload,
             lambda: places.assign_grid_worker(
-                principal=info.context.principal, grid_id=decode_id(input.grid_id, Grid, field="gridId"),
+                principal=info.context.principal,
+                grid_id=decode_id(input.grid_id, Grid, field="gridId"),
                 account_id=decode_id(input.account_id, Account, field="accountId"),
             ),
             lambda g: {"grid": Grid.from_model(g)},
         )
 
-    @strawberry.mutation(permission_classes=[HasRole(Role.COMMUNITY_ADMIN)],
-                         description="Create an organisation (ADMIN, or COMMUNITY_ADMIN within their community).")
-    async def organization_create(self, info: Info, input: OrganizationCreateInput) -> OrganizationCreatePayload:  # noqa: A002
+    @strawberry.mutation(
+        permission_classes=[HasRole(Role.COMMUNITY_ADMIN)],
+        description="Create an organisation (ADMIN, or COMMUNITY_ADMIN within their community).",
+    )
+    async def organization_create(
+        self, info: Info, input: OrganizationCreateInput
+    ) -> OrganizationCreatePayload:
         return await mutate(
             OrganizationCreatePayload,
             lambda: places.create_organization(
-                principal=info.context.principal, name=input.name, kind=input.kind,
+                principal=info.context.principal,
+                name=input.name,
+                kind=input.kind,
                 community_id=decode_optional(input.community_id, Community, field="communityId"),
                 parent_id=decode_optional(input.parent_id, Organization, field="parentId"),
             ),

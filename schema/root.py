@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
@@ -17,7 +18,6 @@ from strawberry.extensions import (
     QueryDepthLimiter,
 )
 from strawberry.types import ExecutionContext
-from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from api.settings import Settings
 from schema import accounts, audit, care, consultations, devices, members, places, reports, stations
@@ -56,7 +56,9 @@ SUBSCRIPTIONS: tuple[type, ...] = (
 
 @strawberry.type
 class NodeQuery:
-    node: relay.Node | None = relay.node(description="Any object by its global id; null if absent or not visible.")
+    node: relay.Node | None = relay.node(
+        description="Any object by its global id; null if absent or not visible."
+    )
     nodes: list[relay.Node | None] = relay.node(description="Objects by their global ids, in order.")
 
 
@@ -79,7 +81,9 @@ class Masked(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         context = self.execution_context.context
         request_id = getattr(context, "request_id", None)
-        log.error("unexpected error (request %s) at %s", request_id, error.path, exc_info=error.original_error)
+        log.error(
+            "unexpected error (request %s) at %s", request_id, error.path, exc_info=error.original_error
+        )
         return GraphQLError(
             message=self.error_message,
             nodes=error.nodes,
@@ -91,7 +95,9 @@ class Masked(MaskErrors):
 
 
 class Schema(strawberry.federation.Schema):
-    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
         # expected errors are the client's business; unexpected ones were logged where they were masked
         return None
 
@@ -103,7 +109,9 @@ def build_schema(settings: Settings | None = None) -> Schema:
     builds one schema per set of limits (in practice: one).
     """
     settings = settings or Settings()
-    return _build(settings.max_query_depth, settings.max_query_tokens, settings.max_aliases, settings.production)
+    return _build(
+        settings.max_query_depth, settings.max_query_tokens, settings.max_aliases, settings.production
+    )
 
 
 @functools.cache

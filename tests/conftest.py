@@ -106,7 +106,9 @@ async def clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     conn = connections.get("default")
     tables = _tables()
     if conn.capabilities.dialect == "postgres":
-        await conn.execute_script(f"TRUNCATE {', '.join(chr(34) + t + chr(34) for t in tables)} RESTART IDENTITY CASCADE")
+        await conn.execute_script(
+            f"TRUNCATE {', '.join(chr(34) + t + chr(34) for t in tables)} RESTART IDENTITY CASCADE"
+        )
     else:
         await conn.execute_script(
             "PRAGMA foreign_keys = OFF;"
@@ -145,16 +147,27 @@ class Factory:
     async def community(self, code: str | None = None, name: str | None = None, **extra: Any) -> Community:
         n = self._next()
         return await Community.create(
-            code=code or f"C{n:04d}", name=name or f"社区{n}", city=extra.pop("city", "武汉市"),
-            district=extra.pop("district", "武昌区"), street=extra.pop("street", "中南路街道"),
-            lat=extra.pop("lat", 30.5275), lng=extra.pop("lng", 114.3297), created_at=clock_module.now(), **extra,
+            code=code or f"C{n:04d}",
+            name=name or f"社区{n}",
+            city=extra.pop("city", "武汉市"),
+            district=extra.pop("district", "武昌区"),
+            street=extra.pop("street", "中南路街道"),
+            lat=extra.pop("lat", 30.5275),
+            lng=extra.pop("lng", 114.3297),
+            created_at=clock_module.now(),
+            **extra,
         )
 
     async def grid(self, community: Community, name: str | None = None) -> Grid:
-        return await Grid.create(community=community, name=name or f"网格{self._next()}", created_at=clock_module.now())
+        return await Grid.create(
+            community=community, name=name or f"网格{self._next()}", created_at=clock_module.now()
+        )
 
     async def organization(
-        self, kind: OrganizationKind = OrganizationKind.WORK_UNIT, community: Community | None = None, name: str | None = None
+        self,
+        kind: OrganizationKind = OrganizationKind.WORK_UNIT,
+        community: Community | None = None,
+        name: str | None = None,
     ) -> Organization:
         return await Organization.create(
             name=name or f"单位{self._next()}", kind=kind, community=community, created_at=clock_module.now()
@@ -174,14 +187,20 @@ class Factory:
 
         n = self._next()
         account = await Account.create(
-            username=username or f"user{n}", display_name=display_name or f"用户{n}", phone=phone,
-            password_hash=await passwords(self.settings).hash(PASSWORD), created_at=clock_module.now(),
+            username=username or f"user{n}",
+            display_name=display_name or f"用户{n}",
+            phone=phone,
+            password_hash=await passwords(self.settings).hash(PASSWORD),
+            created_at=clock_module.now(),
         )
         grants = ([(role, community)] if role is not None else []) + list(roles)
         for r, c in grants:
             await RoleGrant.create(
-                account=account, role=r, community=c,
-                organization=organization if r is Role.ORG_ADMIN else None, created_at=clock_module.now(),
+                account=account,
+                role=r,
+                community=c,
+                organization=organization if r is Role.ORG_ADMIN else None,
+                created_at=clock_module.now(),
             )
         return account
 
@@ -218,19 +237,25 @@ class GraphQLClient:
         self, query: str, variables: dict[str, Any] | None = None, *, as_: Account | str | None = None
     ) -> dict[str, Any]:
         response = await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=await self.headers_for(as_)
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers=await self.headers_for(as_),
         )
         assert response.status_code in (200, 400), response.text
         body: dict[str, Any] = response.json()
         return body
 
-    async def data(self, query: str, variables: dict[str, Any] | None = None, *, as_: Account | str | None = None) -> Any:
+    async def data(
+        self, query: str, variables: dict[str, Any] | None = None, *, as_: Account | str | None = None
+    ) -> Any:
         """The `data` of a response that must have no top-level errors."""
         body = await self.post(query, variables, as_=as_)
         assert not body.get("errors"), body["errors"]
         return body["data"]
 
-    async def error_code(self, query: str, variables: dict[str, Any] | None = None, *, as_: Account | str | None = None) -> str:
+    async def error_code(
+        self, query: str, variables: dict[str, Any] | None = None, *, as_: Account | str | None = None
+    ) -> str:
         """The `extensions.code` of the first top-level error (which must be there)."""
         body = await self.post(query, variables, as_=as_)
         assert body.get("errors"), body
@@ -281,14 +306,18 @@ class Subscription:
                 raise AssertionError("subscription completed")
 
 
-async def subscribe(ws: Any, query: str, variables: dict[str, Any] | None = None, *, token: str, op_id: str = "1") -> Subscription:
+async def subscribe(
+    ws: Any, query: str, variables: dict[str, Any] | None = None, *, token: str, op_id: str = "1"
+) -> Subscription:
     """Initialise the connection (once per socket) and start one subscription."""
     if not getattr(ws, "_zhili_acked", False):
         await ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
         ack = await asyncio.wait_for(ws.receive_json(), 10)
         assert ack["type"] == "connection_ack", ack
         ws._zhili_acked = True
-    await ws.send_json({"type": "subscribe", "id": op_id, "payload": {"query": query, "variables": variables or {}}})
+    await ws.send_json(
+        {"type": "subscribe", "id": op_id, "payload": {"query": query, "variables": variables or {}}}
+    )
     return Subscription(ws, op_id)
 
 

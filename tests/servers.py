@@ -36,22 +36,36 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30.
 
 def zhili_env(**overrides: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"ZHILI_ENV": "test", "ZHILI_ARGON2_TIME_COST": "1", "ZHILI_ARGON2_MEMORY_COST": "1024",
-                "ZHILI_ARGON2_PARALLELISM": "1", "ZHILI_LOG_LEVEL": "WARNING"})
+    env.update(
+        {
+            "ZHILI_ENV": "test",
+            "ZHILI_ARGON2_TIME_COST": "1",
+            "ZHILI_ARGON2_MEMORY_COST": "1024",
+            "ZHILI_ARGON2_PARALLELISM": "1",
+            "ZHILI_LOG_LEVEL": "WARNING",
+        }
+    )
     env.update(overrides)
     return env
 
 
 def run_cli(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*ZHILI, *args], cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [*ZHILI, *args], cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=120
+    )
 
 
 @contextmanager
 def serve(env: dict[str, str]) -> Iterator[int]:
     """`zhili serve` on a free loopback port; yields the port, stops the server afterwards."""
     port = free_port()
-    proc = subprocess.Popen([*ZHILI, "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*ZHILI, "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         wait_for_port(port, proc)
         yield port

@@ -19,8 +19,7 @@ from schema.root import build_schema as build_zhili_schema
 CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract"
 
 #: operation -> the domain (issue) that will make it validate
-PENDING: dict[str, str] = {
-}
+PENDING: dict[str, str] = {}
 
 
 def operations() -> list[tuple[str, DocumentNode]]:

@@ -40,7 +40,9 @@ def test_graphql_http_server_audits_all_pass(tmp_path: Path) -> None:
         pytest.skip("node is not on PATH; the graphql-http audit needs Node.js")
     _ensure_audit_deps(shutil.which("npm"))
 
-    env = zhili_env(ZHILI_DATABASE_URL=f"sqlite://{tmp_path}/audit.sqlite3", ZHILI_MEDIA_DIR=str(tmp_path / "media"))
+    env = zhili_env(
+        ZHILI_DATABASE_URL=f"sqlite://{tmp_path}/audit.sqlite3", ZHILI_MEDIA_DIR=str(tmp_path / "media")
+    )
     assert run_cli("migrate", env=env).returncode == 0
     with serve(env) as port:
         proc = subprocess.run(

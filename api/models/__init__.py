@@ -8,7 +8,13 @@ from __future__ import annotations
 
 #: app label -> the model modules it is made of. A domain adds its line here.
 APPS: dict[str, list[str]] = {
-    "core": ["api.models.accounts", "api.models.places", "api.models.points", "api.models.audit", "api.models.scheduler"],
+    "core": [
+        "api.models.accounts",
+        "api.models.places",
+        "api.models.points",
+        "api.models.audit",
+        "api.models.scheduler",
+    ],
     "care": ["api.models.care"],
     "consultations": ["api.models.consultations"],
     "stations": ["api.models.stations"],

@@ -9,7 +9,9 @@ from tortoise.models import Model
 class AuditEntry(Model):
     id = fields.IntField(primary_key=True)
     at = fields.DatetimeField(db_index=True)
-    actor = fields.ForeignKeyField("core.Account", related_name="audit_entries", null=True, on_delete=fields.SET_NULL)
+    actor = fields.ForeignKeyField(
+        "core.Account", related_name="audit_entries", null=True, on_delete=fields.SET_NULL
+    )
     #: what was done, e.g. "careRecipient.read"
     action = fields.CharField(max_length=64)
     #: the global id of what was read

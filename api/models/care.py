@@ -16,7 +16,9 @@ class CareCategory(StrEnum):
 
 class CareRecipient(Model):
     id = fields.IntField(primary_key=True)
-    community = fields.ForeignKeyField("core.Community", related_name="care_recipients", on_delete=fields.CASCADE)
+    community = fields.ForeignKeyField(
+        "core.Community", related_name="care_recipients", on_delete=fields.CASCADE
+    )
     name = fields.CharField(max_length=64)
     category = fields.CharEnumField(CareCategory, max_length=32)
     #: personal data, shown in full only to the community's staff (and audited)

@@ -60,7 +60,9 @@ class GridWorker(Model):
     grid: fields.ForeignKeyRelation[Grid] = fields.ForeignKeyField(
         "core.Grid", related_name="workers", on_delete=fields.CASCADE
     )
-    account = fields.ForeignKeyField("core.Account", related_name="grid_assignments", on_delete=fields.CASCADE)
+    account = fields.ForeignKeyField(
+        "core.Account", related_name="grid_assignments", on_delete=fields.CASCADE
+    )
 
     class Meta:
         table = "grid_worker"

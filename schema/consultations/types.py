@@ -305,9 +305,15 @@ class Consultation(ModelNode):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ConsultationMessage]:
         return await nested_connection(
-            info, "MessagesByConsultation", consultations.messages_queryset(), parent_column="consultation_id",
-            parent_id=self.id, order=("sent_at", "id"), to_node=ConsultationMessage.from_model,
-            first=first, after=after,
+            info,
+            "MessagesByConsultation",
+            consultations.messages_queryset(),
+            parent_column="consultation_id",
+            parent_id=self.id,
+            order=("sent_at", "id"),
+            to_node=ConsultationMessage.from_model,
+            first=first,
+            after=after,
         )
 
 

@@ -84,7 +84,6 @@ class CommunityMembers:
         before: str | None = None,
     ) -> Connection[CommunityModeChange]:
         if not mode.may_follow_mode(info.context.principal, self.id):  # type: ignore[attr-defined]
-
             return empty_connection()
         qs = mode.mode_changes(community_id=self.id)  # type: ignore[attr-defined]
         return await connection(

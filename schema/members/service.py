@@ -280,7 +280,9 @@ class Query:
 
     @strawberry.field(
         permission_classes=[IsAuthenticated],
-        description="Service orders you may see, newest first: yours, open ones where you serve, all where you are staff.",
+        description=(
+            "Service orders you may see, newest first: yours, open ones where you serve, all where you are staff."
+        ),
     )
     async def service_orders(
         self,

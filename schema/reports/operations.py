@@ -51,7 +51,7 @@ class Query:
     async def reports(
         self,
         info: Info,
-        filter: ReportFilterInput | None = None,  # noqa: A002
+        filter: ReportFilterInput | None = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -64,7 +64,7 @@ class Query:
     @strawberry.field(
         permission_classes=[IsAuthenticated], description="One report; null if absent or not yours to see."
     )
-    async def report(self, info: Info, id: strawberry.ID) -> Report | None:  # noqa: A002
+    async def report(self, info: Info, id: strawberry.ID) -> Report | None:
         pk = query_id(id, "Report", "id")
         return None if pk is None else (await Report.resolve_nodes(info=info, node_ids=[str(pk)]))[0]
 
@@ -181,7 +181,7 @@ class Mutation:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated], description="随手拍: file a report with photos."
     )
-    async def report_submit(self, info: Info, input: ReportSubmitInput) -> ReportPayload:  # noqa: A002
+    async def report_submit(self, info: Info, input: ReportSubmitInput) -> ReportPayload:
         from schema.places import Community
 
         return await mutate(
@@ -202,7 +202,7 @@ class Mutation:
         )
 
     @strawberry.mutation(permission_classes=[HasRole(*WORKERS)], description="Take a submitted report on.")
-    async def report_accept(self, info: Info, input: ReportAcceptInput) -> ReportPayload:  # noqa: A002
+    async def report_accept(self, info: Info, input: ReportAcceptInput) -> ReportPayload:
         return await mutate(
             ReportPayload,
             lambda: reports.accept_report(
@@ -215,7 +215,7 @@ class Mutation:
         permission_classes=[HasRole(Role.COMMUNITY_ADMIN, Role.CITY_OPERATOR)],
         description="派单: send a report to the organisation that handles it, with a due time.",
     )
-    async def report_dispatch(self, info: Info, input: ReportDispatchInput) -> ReportPayload:  # noqa: A002
+    async def report_dispatch(self, info: Info, input: ReportDispatchInput) -> ReportPayload:
         from schema.places import Organization
 
         return await mutate(
@@ -231,7 +231,7 @@ class Mutation:
         )
 
     @strawberry.mutation(permission_classes=[HasRole(*WORKERS)], description="Start work on a report.")
-    async def report_start(self, info: Info, input: ReportStartInput) -> ReportPayload:  # noqa: A002
+    async def report_start(self, info: Info, input: ReportStartInput) -> ReportPayload:
         return await mutate(
             ReportPayload,
             lambda: reports.start_report(
@@ -244,7 +244,7 @@ class Mutation:
         permission_classes=[HasRole(*WORKERS)],
         description="Resolve a report; its reporter earns the category's points once.",
     )
-    async def report_resolve(self, info: Info, input: ReportResolveInput) -> ReportPayload:  # noqa: A002
+    async def report_resolve(self, info: Info, input: ReportResolveInput) -> ReportPayload:
         return await mutate(
             ReportPayload,
             lambda: reports.resolve_report(
@@ -256,7 +256,7 @@ class Mutation:
     @strawberry.mutation(
         permission_classes=[HasRole(*WORKERS)], description="Reject a report, with the reason."
     )
-    async def report_reject(self, info: Info, input: ReportRejectInput) -> ReportPayload:  # noqa: A002
+    async def report_reject(self, info: Info, input: ReportRejectInput) -> ReportPayload:
         return await mutate(
             ReportPayload,
             lambda: reports.reject_report(
@@ -269,7 +269,7 @@ class Mutation:
         permission_classes=[HasRole(*WORKERS)],
         description="上报: pass a report up, community → street → city operations centre.",
     )
-    async def report_escalate(self, info: Info, input: ReportEscalateInput) -> ReportPayload:  # noqa: A002
+    async def report_escalate(self, info: Info, input: ReportEscalateInput) -> ReportPayload:
         return await mutate(
             ReportPayload,
             lambda: reports.escalate_report(
@@ -282,7 +282,7 @@ class Mutation:
         permission_classes=[IsAuthenticated],
         description="The reporter reopens a resolved report, within 7 days.",
     )
-    async def report_reopen(self, info: Info, input: ReportReopenInput) -> ReportPayload:  # noqa: A002
+    async def report_reopen(self, info: Info, input: ReportReopenInput) -> ReportPayload:
         return await mutate(
             ReportPayload,
             lambda: reports.reopen_report(
@@ -295,7 +295,7 @@ class Mutation:
         permission_classes=[IsAuthenticated],
         description="The reporter (or the community's admin) closes a resolved report.",
     )
-    async def report_close(self, info: Info, input: ReportCloseInput) -> ReportPayload:  # noqa: A002
+    async def report_close(self, info: Info, input: ReportCloseInput) -> ReportPayload:
         return await mutate(
             ReportPayload,
             lambda: reports.close_report(
@@ -308,7 +308,7 @@ class Mutation:
         permission_classes=[HasRole(*WORKERS)],
         description="Close a report as a duplicate of another; its reporter follows that one.",
     )
-    async def report_mark_duplicate(self, info: Info, input: ReportMarkDuplicateInput) -> ReportPayload:  # noqa: A002
+    async def report_mark_duplicate(self, info: Info, input: ReportMarkDuplicateInput) -> ReportPayload:
         return await mutate(
             ReportPayload,
             lambda: reports.mark_duplicate(
@@ -323,7 +323,7 @@ class Mutation:
         permission_classes=[HasRole(Role.COMMUNITY_ADMIN)],
         description="Set who handles a category of report in a community, its due time and points.",
     )
-    async def report_route_set(self, info: Info, input: ReportRouteSetInput) -> ReportRouteSetPayload:  # noqa: A002
+    async def report_route_set(self, info: Info, input: ReportRouteSetInput) -> ReportRouteSetPayload:
         from schema.places import Community, Organization
 
         def build(row: ReportRouteRow) -> dict[str, Any]:

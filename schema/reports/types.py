@@ -154,7 +154,7 @@ class Report(ModelNode):
         return [ok or next(undecided) for ok in direct]
 
     @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:  # noqa: A002
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
         nodes = await cls.resolve_nodes(info=info, node_ids=[str(relay.GlobalID.from_id(id).node_id)])
         return nodes[0]
 
@@ -377,7 +377,7 @@ class CommunityReports:
     async def reports(
         self,
         info: Info,
-        filter: ReportFilterInput | None = None,  # noqa: A002
+        filter: ReportFilterInput | None = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -407,7 +407,7 @@ class AccountReports:
     async def reports(
         self,
         info: Info,
-        filter: ReportFilterInput | None = None,  # noqa: A002
+        filter: ReportFilterInput | None = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,

@@ -291,7 +291,9 @@ class CommunityStations:
     ) -> Connection[Station]:
         community_id: int = self.id  # type: ignore[attr-defined]
         qs = stations.stations_queryset(community_id=community_id)
-        return await connection(info, qs, Station.from_model, first=first, after=after, last=last, before=before)
+        return await connection(
+            info, qs, Station.from_model, first=first, after=after, last=last, before=before
+        )
 
 
 @strawberry.type

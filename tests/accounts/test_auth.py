@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from api.models.accounts import Account, AccessToken, LoginFailure, Role
+from api.models.accounts import AccessToken, Account, LoginFailure, Role
 
 SIGN_UP = """
 mutation SignUp($username: String!, $password: String!, $displayName: String!, $phone: String, $communityCode: String) {
@@ -26,8 +26,16 @@ LOG_OUT = "mutation { tokenRevoke { revoked errors { code } } }"
 
 async def test_sign_up_log_in_me_log_out(api, factory):
     await factory.community(code="BRJ", name="百瑞景社区")
-    data = await api.data(SIGN_UP, {"username": "wang", "password": "s3cret-pass", "displayName": "王阿姨",
-                                    "phone": "13912345678", "communityCode": "brj"})
+    data = await api.data(
+        SIGN_UP,
+        {
+            "username": "wang",
+            "password": "s3cret-pass",
+            "displayName": "王阿姨",
+            "phone": "13912345678",
+            "communityCode": "brj",
+        },
+    )
     assert data["accountRegister"]["errors"] == []
     assert data["accountRegister"]["account"]["roles"] == ["RESIDENT"]
     stored = await Account.get(username="wang")
@@ -49,10 +57,16 @@ async def test_sign_up_log_in_me_log_out(api, factory):
 
 
 async def test_sign_up_refuses_bad_input_and_changes_nothing(api, factory):
-    data = await api.data(SIGN_UP, {"username": "A!", "password": "short", "displayName": " ", "communityCode": "NOPE"})
+    data = await api.data(
+        SIGN_UP, {"username": "A!", "password": "short", "displayName": " ", "communityCode": "NOPE"}
+    )
     codes = {(e["field"], e["code"]) for e in data["accountRegister"]["errors"]}
-    assert codes == {("username", "INVALID"), ("password", "PASSWORD_TOO_WEAK"), ("displayName", "REQUIRED"),
-                     ("communityCode", "NOT_FOUND")}
+    assert codes == {
+        ("username", "INVALID"),
+        ("password", "PASSWORD_TOO_WEAK"),
+        ("displayName", "REQUIRED"),
+        ("communityCode", "NOT_FOUND"),
+    }
     assert data["accountRegister"]["account"] is None
     assert await Account.all().count() == 0
 
@@ -68,7 +82,9 @@ async def test_login_throttled_after_five_failures_even_with_right_password(api,
 
     await factory.account(username="li")
     for _ in range(5):
-        errors = (await api.data(LOG_IN, {"username": "li", "password": "wrong-password"}))["tokenCreate"]["errors"]
+        errors = (await api.data(LOG_IN, {"username": "li", "password": "wrong-password"}))["tokenCreate"][
+            "errors"
+        ]
         assert [e["code"] for e in errors] == ["INVALID_CREDENTIALS"]
     errors = (await api.data(LOG_IN, {"username": "li", "password": PASSWORD}))["tokenCreate"]["errors"]
     assert [e["code"] for e in errors] == ["THROTTLED"]
@@ -108,13 +124,20 @@ async def test_role_grant_per_role(api, factory):
 
     grant = """mutation($a: ID!, $r: Role!, $c: ID) { accountRoleGrant(input: {accountId: $a, role: $r, communityId: $c}) {
       account { id roles } errors { field code } } }"""
-    variables = {"a": encode_id("Account", target.id), "r": "GRID_WORKER", "c": encode_id("Community", community.id)}
+    variables = {
+        "a": encode_id("Account", target.id),
+        "r": "GRID_WORKER",
+        "c": encode_id("Community", community.id),
+    }
     assert await api.error_code(grant, variables, as_=resident) == "FORBIDDEN"
     assert await api.error_code(grant, variables) == "UNAUTHENTICATED"
     data = await api.data(grant, variables, as_=community_admin)
     assert set(data["accountRoleGrant"]["account"]["roles"]) == {"RESIDENT", "GRID_WORKER"}
     # a community admin cannot make admins
-    assert await api.error_code(grant, {**variables, "r": "ADMIN", "c": None}, as_=community_admin) == "FORBIDDEN"
+    assert (
+        await api.error_code(grant, {**variables, "r": "ADMIN", "c": None}, as_=community_admin)
+        == "FORBIDDEN"
+    )
     data = await api.data(grant, {**variables, "r": "CITY_OPERATOR", "c": None}, as_=admin)
     assert "CITY_OPERATOR" in data["accountRoleGrant"]["account"]["roles"]
     data = await api.data(grant, {**variables, "r": "COMMUNITY_ADMIN", "c": None}, as_=admin)

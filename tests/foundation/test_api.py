@@ -74,12 +74,20 @@ async def test_pagination_forward_backward_and_limits(api, factory):
         totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { code } } } }"""
     first = (await api.data(page, {"first": 3}, as_=reader))["communities"]
     assert [e["node"]["code"] for e in first["edges"]] == ["P0", "P1", "P2"]
-    assert first["totalCount"] == 7 and first["pageInfo"]["hasNextPage"] and not first["pageInfo"]["hasPreviousPage"]
-    second = (await api.data(page, {"first": 3, "after": first["pageInfo"]["endCursor"]}, as_=reader))["communities"]
+    assert (
+        first["totalCount"] == 7
+        and first["pageInfo"]["hasNextPage"]
+        and not first["pageInfo"]["hasPreviousPage"]
+    )
+    second = (await api.data(page, {"first": 3, "after": first["pageInfo"]["endCursor"]}, as_=reader))[
+        "communities"
+    ]
     assert [e["node"]["code"] for e in second["edges"]] == ["P3", "P4", "P5"]
     last = (await api.data(page, {"last": 2}, as_=reader))["communities"]
     assert [e["node"]["code"] for e in last["edges"]] == ["P5", "P6"] and not last["pageInfo"]["hasNextPage"]
-    before = (await api.data(page, {"last": 2, "before": second["edges"][0]["cursor"]}, as_=reader))["communities"]
+    before = (await api.data(page, {"last": 2, "before": second["edges"][0]["cursor"]}, as_=reader))[
+        "communities"
+    ]
     assert [e["node"]["code"] for e in before["edges"]] == ["P1", "P2"]
     assert await api.error_code(page, {"first": 101}, as_=reader) == "BAD_USER_INPUT"
     assert await api.error_code(page, {"first": 2, "after": "garbage"}, as_=reader) == "BAD_USER_INPUT"
@@ -90,8 +98,12 @@ async def test_node_and_nodes_respect_visibility(api, factory):
     me = await factory.account(Role.RESIDENT, community)
     other = await factory.account(Role.RESIDENT, community)
     query = """query($ids: [ID!]!) { nodes(ids: $ids) { id __typename ... on Community { name } } }"""
-    ids = [encode_id("Community", community.id), encode_id("Account", me.id), encode_id("Account", other.id),
-           encode_id("Community", 999)]
+    ids = [
+        encode_id("Community", community.id),
+        encode_id("Account", me.id),
+        encode_id("Account", other.id),
+        encode_id("Community", 999),
+    ]
     nodes = (await api.data(query, {"ids": ids}, as_=me))["nodes"]
     assert nodes[0] == {"id": ids[0], "__typename": "Community", "name": community.name}
     assert nodes[1]["__typename"] == "Account"

@@ -10,7 +10,9 @@ import pytest
 from tests.conftest import BACKEND
 from tests.servers import run_cli, zhili_env
 
-pytestmark = pytest.mark.skipif(BACKEND != "sqlite", reason="the CLI runs against its own SQLite file: once is enough")
+pytestmark = pytest.mark.skipif(
+    BACKEND != "sqlite", reason="the CLI runs against its own SQLite file: once is enough"
+)
 
 
 def _count(db: Path, table: str) -> int:
@@ -31,20 +33,39 @@ def test_migrate_seed_twice_and_create_a_user(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stderr
     assert {t: _count(db, t) for t in counts} == counts  # idempotent
 
-    created = run_cli("user", "create", "gw01", "--role", "GRID_WORKER", "--community", "brj", "--password-stdin",
-                      env=env, stdin="a-long-password\n")
+    created = run_cli(
+        "user",
+        "create",
+        "gw01",
+        "--role",
+        "GRID_WORKER",
+        "--community",
+        "brj",
+        "--password-stdin",
+        env=env,
+        stdin="a-long-password\n",
+    )
     assert created.returncode == 0, created.stderr
     with sqlite3.connect(db) as conn:
         role, community = conn.execute(
-            'SELECT g.role, c.code FROM role_grant g JOIN account a ON a.id = g.account_id '
-            'JOIN community c ON c.id = g.community_id WHERE a.username = ?', ("gw01",)
+            "SELECT g.role, c.code FROM role_grant g JOIN account a ON a.id = g.account_id "
+            "JOIN community c ON c.id = g.community_id WHERE a.username = ?",
+            ("gw01",),
         ).fetchone()
         assert (role, community) == ("GRID_WORKER", "BRJ")
-        assert conn.execute("SELECT password_hash FROM account WHERE username='gw01'").fetchone()[0].startswith("$argon2id$")
+        assert (
+            conn.execute("SELECT password_hash FROM account WHERE username='gw01'")
+            .fetchone()[0]
+            .startswith("$argon2id$")
+        )
 
-    refused = run_cli("user", "create", "gw02", "--role", "GRID_WORKER", "--password-stdin", env=env, stdin="x" * 12)
+    refused = run_cli(
+        "user", "create", "gw02", "--role", "GRID_WORKER", "--password-stdin", env=env, stdin="x" * 12
+    )
     assert refused.returncode == 1 and "needs --community" in refused.stderr
-    unknown = run_cli("user", "create", "gw03", "--role", "WIZARD", "--password-stdin", env=env, stdin="x" * 12)
+    unknown = run_cli(
+        "user", "create", "gw03", "--role", "WIZARD", "--password-stdin", env=env, stdin="x" * 12
+    )
     assert unknown.returncode == 1 and "unknown role" in unknown.stderr
 
 

@@ -84,7 +84,9 @@ async def test_replay_then_live_has_no_gap_and_no_duplicate():
     # published during the replay: arrives live as well as from the database
     live.put_nowait(Ping(2, 1, base + timedelta(seconds=1)))
     live.put_nowait(Ping(3, 1, base + timedelta(seconds=2)))
-    stream = replay_then_live(source(), replay, since=base, key=lambda p: (p.id, p.version), at=lambda p: p.at)
+    stream = replay_then_live(
+        source(), replay, since=base, key=lambda p: (p.id, p.version), at=lambda p: p.at
+    )
     got = [await _next(stream) for _ in range(3)]
     assert [(p.id, p.version) for p in got] == [(1, 1), (2, 1), (3, 1)]
     # after an outage, what was stored meanwhile is read again, once
@@ -99,7 +101,8 @@ async def test_replay_then_live_has_no_gap_and_no_duplicate():
 def _redis(port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 

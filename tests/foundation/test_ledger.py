@@ -14,8 +14,9 @@ from api.models.points import PointsLedgerEntry
 
 async def _apply(account_id: int, delta: int, key: str | None = None) -> PointsLedgerEntry:
     async with transaction() as conn:
-        return await points.apply(account_id=account_id, delta=delta, reason="test", source="test:1", key=key,
-                                  connection=conn)
+        return await points.apply(
+            account_id=account_id, delta=delta, reason="test", source="test:1", key=key, connection=conn
+        )
 
 
 async def test_credit_and_spend_keep_a_running_balance(factory):
@@ -23,7 +24,10 @@ async def test_credit_and_spend_keep_a_running_balance(factory):
     await _apply(account.id, 100)
     entry = await _apply(account.id, -30)
     assert entry.balance == 70 and await points.balance(account.id) == 70
-    assert [e.delta for e in await PointsLedgerEntry.filter(account_id=account.id).order_by("id")] == [100, -30]
+    assert [e.delta for e in await PointsLedgerEntry.filter(account_id=account.id).order_by("id")] == [
+        100,
+        -30,
+    ]
 
 
 async def test_overdraw_is_refused_and_changes_nothing(factory):

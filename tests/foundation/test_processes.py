@@ -12,7 +12,9 @@ from api.models.accounts import Role
 from tests.conftest import BACKEND
 from tests.servers import serve, zhili_env
 
-pytestmark = pytest.mark.skipif(BACKEND != "postgres", reason="needs PostgreSQL + Redis shared by two processes")
+pytestmark = pytest.mark.skipif(
+    BACKEND != "postgres", reason="needs PostgreSQL + Redis shared by two processes"
+)
 
 SUBMIT = """mutation($location: GeoPointInput!) { reportSubmit(input: {category: FACILITY_FAULT,
   description: "红绿灯不亮了", location: $location}) { report { id } errors { code } } }"""
@@ -36,19 +38,31 @@ async def test_a_subscription_on_one_process_hears_a_change_made_on_another(sett
     headers = {"authorization": f"Bearer {await factory.token(resident)}"}
     staff = {"authorization": f"Bearer {await factory.token(grid_worker)}"}
     with serve(env) as port_a, serve(env) as port_b:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port_b}", timeout=20) as b, httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port_a}", timeout=20
-        ) as a:
+        async with (
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port_b}", timeout=20) as b,
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port_a}", timeout=20) as a,
+        ):
             async with aconnect_ws("/graphql", a, subprotocols=["graphql-transport-ws"]) as ws:
                 await ws.send_json({"type": "connection_init", "payload": staff})
                 assert (await asyncio.wait_for(ws.receive_json(), 10))["type"] == "connection_ack"
-                await ws.send_json({"type": "subscribe", "id": "1", "payload": {
-                    "query": BOARD, "variables": {"communityId": encode_id("Community", community.id)}}})
+                await ws.send_json(
+                    {
+                        "type": "subscribe",
+                        "id": "1",
+                        "payload": {
+                            "query": BOARD,
+                            "variables": {"communityId": encode_id("Community", community.id)},
+                        },
+                    }
+                )
                 # give the subscription a moment to reach Redis, then act on the other process
                 submitted = None
                 for _ in range(50):
-                    response = await b.post("/graphql", headers=headers, json={
-                        "query": SUBMIT, "variables": {"location": {"lat": 30.5275, "lng": 114.3297}}})
+                    response = await b.post(
+                        "/graphql",
+                        headers=headers,
+                        json={"query": SUBMIT, "variables": {"location": {"lat": 30.5275, "lng": 114.3297}}},
+                    )
                     submitted = response.json()["data"]["reportSubmit"]["report"]["id"]
                     try:
                         message = await asyncio.wait_for(ws.receive_json(), 1)
@@ -60,7 +74,9 @@ async def test_a_subscription_on_one_process_hears_a_change_made_on_another(sett
                 assert message["type"] == "next", message
                 assert message["payload"]["data"]["ticketStatus"]["to"] == "SUBMITTED"
                 # drain the events of any earlier submissions, then a transition made on B arrives on A
-                accepted = await b.post("/graphql", headers=staff, json={"query": ACCEPT, "variables": {"id": submitted}})
+                accepted = await b.post(
+                    "/graphql", headers=staff, json={"query": ACCEPT, "variables": {"id": submitted}}
+                )
                 assert accepted.json()["data"]["reportAccept"]["report"]["status"] == "ACCEPTED"
                 while True:
                     message = await asyncio.wait_for(ws.receive_json(), 20)

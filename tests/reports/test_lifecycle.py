@@ -104,7 +104,12 @@ async def test_points_by_category_and_per_community(api, world):
     routes = """query($c: ID!) { community(id: $c) { reportRoutes { category slaHours points organization { name } } } }"""
     data = await api.data(routes, {"c": encode_id("Community", world.brj.id)}, as_=world.admin)
     by_category = {r["category"]: r for r in data["community"]["reportRoutes"]}
-    assert by_category["ENVIRONMENT"] == {"category": "ENVIRONMENT", "slaHours": 12, "points": 30, "organization": None}
+    assert by_category["ENVIRONMENT"] == {
+        "category": "ENVIRONMENT",
+        "slaHours": 12,
+        "points": 30,
+        "organization": None,
+    }
     assert by_category["FACILITY_FAULT"]["organization"] == {"name": "百瑞景物业服务中心"}  # the default
     assert (by_category["SECURITY_CLUE"]["points"], by_category["SAFETY_HAZARD"]["points"]) == (100, 50)
     assert by_category["APPEAL_RIGHTS"]["organization"] == {"name": "顺丰速运武昌营业部"}
