@@ -29,6 +29,7 @@ from schema.base import (
     mutate,
 )
 from schema.context import Info
+from schema.sharing import mark_unshareable
 
 CareCategoryEnum = strawberry.enum(
     CareCategory, name="CareCategory", description="Why a person is cared for."
@@ -53,6 +54,7 @@ async def _audit(info: Info, recipient_id: int, field: str) -> None:
             )
         return [None] * len(keys)
 
+    mark_unshareable(info.context)  # this read is recorded per reader: its result is never shared
     await info.context.loaders.get("AuditCareRecipientReads", write).load((recipient_id, field))
 
 

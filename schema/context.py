@@ -29,6 +29,8 @@ class Context:
     response: Any = None
     #: the `connection_init` payload of a websocket
     connection_params: Any = None
+    #: set when a result depends on the individual reader, so it is not shared (`schema.sharing`)
+    unshareable: bool = False
 
 
 Info: TypeAlias = StrawberryInfo[Context, None]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Hashable
 from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Self
@@ -36,6 +36,7 @@ from schema.base import (
 )
 from schema.care import CareRecipient, _audit
 from schema.context import Info
+from schema.sharing import audience_of
 
 DeviceKindEnum = strawberry.enum(DeviceKind, name="DeviceKind", description="What a device is.")
 DeviceStatusEnum = strawberry.enum(
@@ -367,6 +368,8 @@ class AlertEvent:
     at: datetime
     version: int = strawberry.field(description="The alert's version after this event.")
     alert: Alert
+    #: lets subscribers with the same grants share one execution of this event (`schema.sharing`)
+    share_key: strawberry.Private[Hashable | None] = None
 
 
 # ------------------------------------------------------------------------------------ inputs
@@ -677,12 +680,14 @@ class Subscription:
         self, info: Info, community_id: strawberry.ID, since: datetime | None = None
     ) -> AsyncGenerator[AlertEvent, None]:
         cid = decode_id(community_id, "Community", field="communityId")
+        audience = audience_of(info.context.principal)
         async for item in feeds.alert_feed(principal=info.context.principal, community_id=cid, since=since):
             yield AlertEvent(
                 type=AlertEventType(item.change.type),
                 at=item.change.at,
                 version=item.change.version,
                 alert=Alert.from_model(item.alert),
+                share_key=("alerts", cid, item.change.alert_id, item.change.version, audience),
             )
 
     @strawberry.subscription(

@@ -22,6 +22,7 @@ from strawberry.types import ExecutionContext
 from api.settings import Settings
 from schema import accounts, audit, care, consultations, devices, members, places, reports, stations
 from schema.base import GeoPoint
+from schema.sharing import SharingExecutor
 
 log = logging.getLogger("zhili.graphql")
 
@@ -131,5 +132,6 @@ def _build(max_depth: int, max_tokens: int, max_aliases: int, production: bool) 
         subscription=subscription,
         types=[GeoPoint],
         extensions=extensions,
+        execution_context_class=SharingExecutor,
         federation_version="2.7",
     )

@@ -33,6 +33,7 @@ from api.migrate import migrate
 from api.models.accounts import Account, Role, RoleGrant
 from api.models.places import Community, Grid, Organization, OrganizationKind
 from api.settings import Settings
+from schema import sharing
 
 BACKEND = os.environ.get("ZHILI_TEST_BACKEND", "sqlite")
 PG_ADMIN_URL = os.environ.get("ZHILI_TEST_PG", "postgres://postgres@127.0.0.1:5432/test")
@@ -103,6 +104,7 @@ async def clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         yield
         return
     yield
+    sharing.clear()
     conn = connections.get("default")
     tables = _tables()
     if conn.capabilities.dialect == "postgres":
