@@ -80,7 +80,7 @@ async def assign_grid_worker(*, principal: Principal, grid_id: int, account_id: 
     grid = await Grid.get_or_none(id=grid_id)
     if grid is None:
         raise UserError(ErrorCode.NOT_FOUND, "No such grid.", "gridId")
-    if not principal.acts_in_community(grid.community_id, Role.COMMUNITY_ADMIN):  # type: ignore[attr-defined]
+    if not principal.acts_in_community(grid.community_id, Role.COMMUNITY_ADMIN):
         raise Forbidden("Only the community's admin assigns grid workers.")
     if not await Account.exists(id=account_id):
         raise UserError(ErrorCode.NOT_FOUND, "No such account.", "accountId")
@@ -89,7 +89,7 @@ async def assign_grid_worker(*, principal: Principal, grid_id: int, account_id: 
         await RoleGrant.get_or_create(
             account_id=account_id,
             role=Role.GRID_WORKER,
-            community_id=grid.community_id,  # type: ignore[attr-defined]
+            community_id=grid.community_id,
             organization_id=None,
             defaults={"created_at": clock.now()},
             using_db=conn,

@@ -34,7 +34,7 @@ class AuditEntry(ModelNode):
             subject_id=obj.subject_id,
             reason=obj.reason,
             fields_read=[f for f in obj.fields_read.split(",") if f],
-            actor_id=obj.actor_id,  # type: ignore[attr-defined]
+            actor_id=obj.actor_id,
         )
 
     @classmethod

@@ -77,7 +77,7 @@ class CareRecipient(ModelNode):
             created_at=obj.created_at,
             community_id=obj.community_id,
             row=obj,
-        )  # type: ignore[attr-defined]
+        )
 
     @classmethod
     async def visible(cls, info: Info, rows: list[CareRecipientRow]) -> list[bool]:  # type: ignore[override]

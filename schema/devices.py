@@ -161,7 +161,7 @@ class Device(ModelNode):
 
     @classmethod
     async def visible(cls, info: Info, rows: list[DeviceRow]) -> list[bool]:  # type: ignore[override]
-        return [registry.may_read(info.context.principal, r.community_id) for r in rows]  # type: ignore[attr-defined]
+        return [registry.may_read(info.context.principal, r.community_id) for r in rows]
 
     @strawberry.field(description="A disabled device's key is refused and its timers stop.")
     def disabled(self) -> bool:
@@ -173,13 +173,13 @@ class Device(ModelNode):
 
     @strawberry.field(description="The person wearing it, or living where it is installed.")
     async def wearer(self, info: Info) -> CareRecipient | None:
-        return await CareRecipient.load(info, self.row.wearer_id)  # type: ignore[attr-defined]
+        return await CareRecipient.load(info, self.row.wearer_id)
 
     @strawberry.field
     async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("schema.places")]:  # noqa: F821
         from schema.places import Community
 
-        found = await Community.load(info, self.row.community_id)  # type: ignore[attr-defined]
+        found = await Community.load(info, self.row.community_id)
         assert found is not None
         return found
 
@@ -191,7 +191,7 @@ class Device(ModelNode):
         row = await info.context.loaders.by_id(ReadingRow).load(pk)
         if row is None:
             return None
-        wearer_id = self.row.wearer_id  # type: ignore[attr-defined]
+        wearer_id = self.row.wearer_id
         if wearer_id is not None:
             await _audit(info, wearer_id, "readings")
         return DeviceReading.from_model(row)
@@ -210,7 +210,7 @@ class Device(ModelNode):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[DeviceReading]:
-        wearer_id = self.row.wearer_id  # type: ignore[attr-defined]
+        wearer_id = self.row.wearer_id
         if wearer_id is not None:
             await _audit(info, wearer_id, "readings")
         return await connection(
@@ -240,15 +240,12 @@ class Geofence(ModelNode):
     async def visible(cls, info: Info, rows: list[GeofenceRow]) -> list[bool]:  # type: ignore[override]
         people = await info.context.loaders.by_id(CareRecipientRow).load_many(
             [r.care_recipient_id for r in rows]
-        )  # type: ignore[attr-defined]
-        return [
-            p is not None and registry.may_read(info.context.principal, p.community_id)  # type: ignore[attr-defined]
-            for p in people
-        ]
+        )
+        return [p is not None and registry.may_read(info.context.principal, p.community_id) for p in people]
 
     @strawberry.field
     async def care_recipient(self, info: Info) -> CareRecipient | None:
-        return await CareRecipient.load(info, self.row.care_recipient_id)  # type: ignore[attr-defined]
+        return await CareRecipient.load(info, self.row.care_recipient_id)
 
 
 @strawberry.type(
@@ -291,16 +288,16 @@ class Alert(ModelNode):
     @classmethod
     async def visible(cls, info: Info, rows: list[AlertRow]) -> list[bool]:  # type: ignore[override]
         principal = info.context.principal
-        if all(alerts.may_read(principal, r.community_id) for r in rows):  # type: ignore[attr-defined]
+        if all(alerts.may_read(principal, r.community_id) for r in rows):
             return [True] * len(rows)
-        devices = await info.context.loaders.by_id(DeviceRow).load_many([r.device_id for r in rows])  # type: ignore[attr-defined]
+        devices = await info.context.loaders.by_id(DeviceRow).load_many([r.device_id for r in rows])
         return [
             await alerts.may_read_alert(principal, r, d.kind if d else None)
             for r, d in zip(rows, devices, strict=True)
         ]
 
     def _personal(self, info: Info) -> bool:
-        return alerts.sees_personal_data(info.context.principal, self.row.community_id)  # type: ignore[attr-defined]
+        return alerts.sees_personal_data(info.context.principal, self.row.community_id)
 
     # The relations below are plain functions: the live feed prefetches them, and a thousand subscribers
     # resolving them synchronously cost graphql-core far less than as many awaited coroutines. Without the
@@ -312,7 +309,7 @@ class Alert(ModelNode):
             return Device.from_model(row)
 
         async def load() -> Device:
-            return Device.from_model(await info.context.loaders.by_id(DeviceRow).load(self.row.device_id))  # type: ignore[attr-defined]
+            return Device.from_model(await info.context.loaders.by_id(DeviceRow).load(self.row.device_id))
 
         return load()  # type: ignore[return-value]
 
@@ -321,11 +318,11 @@ class Alert(ModelNode):
     )
     def subject(self, info: Info) -> CareRecipient | None:
         loaded, row = _prefetched(self.row, "subject")
-        if loaded or self.row.subject_id is None:  # type: ignore[attr-defined]
+        if loaded or self.row.subject_id is None:
             return self._person(info, row)
 
         async def load() -> CareRecipient | None:
-            found = await info.context.loaders.by_id(CareRecipientRow).load(self.row.subject_id)  # type: ignore[attr-defined]
+            found = await info.context.loaders.by_id(CareRecipientRow).load(self.row.subject_id)
             return self._person(info, found)
 
         return load()  # type: ignore[return-value]
@@ -342,11 +339,11 @@ class Alert(ModelNode):
 
     @strawberry.field
     def acknowledged_by(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:  # noqa: F821
-        return _account(info, self.row, "acknowledged_by", self.row.acknowledged_by_id)  # type: ignore[attr-defined]
+        return _account(info, self.row, "acknowledged_by", self.row.acknowledged_by_id)
 
     @strawberry.field
     def resolved_by(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:  # noqa: F821
-        return _account(info, self.row, "resolved_by", self.row.resolved_by_id)  # type: ignore[attr-defined]
+        return _account(info, self.row, "resolved_by", self.row.resolved_by_id)
 
     @strawberry.field(description="The note left when it was resolved.")
     def resolution_note(self) -> str | None:
@@ -356,7 +353,7 @@ class Alert(ModelNode):
     async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("schema.places")]:  # noqa: F821
         from schema.places import Community
 
-        found = await Community.load(info, self.row.community_id)  # type: ignore[attr-defined]
+        found = await Community.load(info, self.row.community_id)
         assert found is not None
         return found
 

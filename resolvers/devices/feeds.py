@@ -75,9 +75,9 @@ async def alert_feed(
 async def readings_feed(*, principal: Principal, device_id: int) -> AsyncIterator[Reading]:
     """A device's readings as they arrive; the subscription itself is an audited read of health data."""
     device = await Device.get_or_none(id=device_id)
-    if device is None or not alerts.may_read(principal, device.community_id):  # type: ignore[attr-defined]
+    if device is None or not alerts.may_read(principal, device.community_id):
         raise Forbidden("Only the community's staff and city operators follow its devices.")
-    wearer_id: int | None = device.wearer_id  # type: ignore[attr-defined]
+    wearer_id: int | None = device.wearer_id
     if wearer_id is not None and principal.account_id is not None:
         subject = base64.b64encode(f"CareRecipient:{wearer_id}".encode()).decode()  # its global id
         await record_reads(

@@ -202,7 +202,7 @@ async def ingest(*, device: Device, readings: list[ReadingIn]) -> Accepted:
     now = clock.now()
     rules = await AlertRules.get_or_none(device_id=device.id)
     limits = thresholds(device.kind, rules)
-    wearer_id: int | None = device.wearer_id  # type: ignore[attr-defined]
+    wearer_id: int | None = device.wearer_id
     geofence = await Geofence.get_or_none(care_recipient_id=wearer_id) if wearer_id is not None else None
     unique: dict[int, ReadingIn] = {}
     batch: list[ReadingIn] = []
@@ -250,7 +250,7 @@ async def ingest(*, device: Device, readings: list[ReadingIn]) -> Accepted:
             drafts = [
                 alerts.Draft(
                     device_id=device.id,
-                    community_id=device.community_id,  # type: ignore[attr-defined]
+                    community_id=device.community_id,
                     subject_id=wearer_id,
                     hit=h,
                 )

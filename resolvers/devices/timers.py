@@ -38,14 +38,14 @@ async def run_timers(*, now: datetime) -> int:
 
 
 async def _rules(device_ids: list[int]) -> dict[int, AlertRules]:
-    return {r.device_id: r for r in await AlertRules.filter(device_id__in=device_ids)} if device_ids else {}  # type: ignore[attr-defined]
+    return {r.device_id: r for r in await AlertRules.filter(device_id__in=device_ids)} if device_ids else {}
 
 
 def _draft(device: Device, kind: AlertKind, at: datetime, detail: str) -> alerts.Draft:
     return alerts.Draft(
         device_id=device.id,
-        community_id=device.community_id,  # type: ignore[attr-defined]
-        subject_id=device.wearer_id,  # type: ignore[attr-defined]
+        community_id=device.community_id,
+        subject_id=device.wearer_id,
         hit=Hit(kind=kind, first_at=at, last_at=at, lat=device.lat, lng=device.lng, detail=detail),
     )
 

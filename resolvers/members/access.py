@@ -36,12 +36,12 @@ def require_admin(principal: Principal, community_id: int, what: str) -> None:
 def sees_member_service(principal: Principal, member: Member) -> bool:
     """三方可见: the member, their community's staff and their work unit's ORG_ADMIN, and no one else."""
     return (
-        principal.account_id == member.account_id  # type: ignore[attr-defined]
-        or is_staff_of(principal, member.community_id)  # type: ignore[attr-defined]
+        principal.account_id == member.account_id
+        or is_staff_of(principal, member.community_id)
         or (
             member.work_unit_id is not None
             and member.work_unit_id in principal.organization_ids(Role.ORG_ADMIN)
-        )  # type: ignore[attr-defined]
+        )
     )
 
 

@@ -185,7 +185,7 @@ async def _post(post_id: int) -> Post:
 async def claim_post(*, principal: Principal, post_id: int) -> Post:
     """认岗: take one place of the post; CAPACITY_REACHED when it is full, ALREADY_DONE when held."""
     post = await _post(post_id)
-    member = await require_membership(principal, post.community_id)  # type: ignore[attr-defined]
+    member = await require_membership(principal, post.community_id)
     try:
         async with transaction() as conn:
             await PostClaim.create(
@@ -206,7 +206,7 @@ async def claim_post(*, principal: Principal, post_id: int) -> Post:
 async def release_post(*, principal: Principal, post_id: int) -> Post:
     """Give a claimed place back."""
     post = await _post(post_id)
-    member = await require_membership(principal, post.community_id)  # type: ignore[attr-defined]
+    member = await require_membership(principal, post.community_id)
     async with transaction() as conn:
         deleted = await PostClaim.filter(post_id=post.id, member_id=member.id).using_db(conn).delete()
         if not deleted:
@@ -269,7 +269,7 @@ async def _team(team_id: int) -> Team:
 
 async def join_team(*, principal: Principal, team_id: int) -> Team:
     team = await _team(team_id)
-    member = await require_membership(principal, team.community_id)  # type: ignore[attr-defined]
+    member = await require_membership(principal, team.community_id)
     try:
         await TeamMembership.create(team_id=team.id, member_id=member.id, joined_at=clock.now())
     except IntegrityError as exc:
@@ -279,7 +279,7 @@ async def join_team(*, principal: Principal, team_id: int) -> Team:
 
 async def leave_team(*, principal: Principal, team_id: int) -> Team:
     team = await _team(team_id)
-    member = await require_membership(principal, team.community_id)  # type: ignore[attr-defined]
+    member = await require_membership(principal, team.community_id)
     if not await TeamMembership.filter(team_id=team.id, member_id=member.id).delete():
         raise UserError(ErrorCode.NOT_FOUND, "You are not in this team.", "teamId")
     return team

@@ -182,7 +182,7 @@ async def _record(
         record = await ServiceRecord.create(
             member=member,
             community_id=order.community_id,
-            order=order,  # type: ignore[attr-defined]
+            order=order,
             minutes=minutes,
             summary=summary,
             at=order.completed_at or clock.now(),
@@ -197,7 +197,7 @@ async def _record(
             )
             await points.apply(
                 account_id=member.account_id,
-                delta=earned,  # type: ignore[attr-defined]
+                delta=earned,
                 reason=f"服务纪实评价 {rating.value}: {minutes} 分钟",
                 source=f"serviceRecord:{record.id}",
                 key=f"service-record:{record.id}",
@@ -403,7 +403,7 @@ async def seed_demo(ctx: DemoContext) -> None:
                     minutes=m,
                     note=n,
                     logged_by_id=members["xiongwen"].account_id,
-                )  # type: ignore[attr-defined]
+                )
                 for d, m, n in (
                     (90, 60, "第一次上门, 陪梁爹爹聊天, 留了电话"),
                     (45, 40, "帮忙打扫卫生, 检查燃气阀门"),
@@ -477,7 +477,7 @@ async def seed_demo(ctx: DemoContext) -> None:
             "created_at": now - timedelta(days=30),
         },
     )
-    if elevator.project_id is None:  # type: ignore[attr-defined]
+    if elevator.project_id is None:
         await Need.filter(id=elevator.id).update(status=NeedStatus.ADOPTED, project_id=lift.id)
     lamps, _ = await Project.get_or_create(
         community=brj,

@@ -99,7 +99,7 @@ class MembersStats:
     async def members(self, info: Info) -> int:
         return await info.context.loaders.get("MemberCountByCommunity", checkin.member_counts).load(
             self.community_id
-        )  # type: ignore[attr-defined]
+        )
 
 
 @strawberry.type
