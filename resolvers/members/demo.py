@@ -271,12 +271,12 @@ async def seed_demo(ctx: DemoContext) -> None:
 
     # teams
     teams = {}
-    for code, name, kind, specialty, leader in TEAMS:
+    for code, name, team_kind, specialty, leader in TEAMS:
         team, _ = await Team.get_or_create(
             community=ctx.communities[code],
             name=name,
             defaults={
-                "kind": kind,
+                "kind": team_kind,
                 "specialty": specialty,
                 "leader": members.get(leader) if leader else None,
                 "created_at": now,
