@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
@@ -149,10 +150,12 @@ def is_staff(principal: Principal, community_id: int) -> bool:
 
 async def communities_of(account_id: int) -> list[int]:
     """The communities an account belongs to (through its role grants), in grant order."""
-    rows = (
+    # tortoise types every values_list as tuples; flat=True gives the values themselves
+    rows = cast(
+        list[int],
         await RoleGrant.filter(account_id=account_id, community_id__not_isnull=True)
         .order_by("id")
-        .values_list("community_id", flat=True)
+        .values_list("community_id", flat=True),
     )
     return list(dict.fromkeys(int(r) for r in rows))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F, Q
@@ -86,9 +87,13 @@ async def property_communities(principal: Principal) -> set[int]:
     organizations = principal.organization_ids(Role.ORG_ADMIN)
     if not organizations:
         return set()
-    found = await Organization.filter(
-        id__in=organizations, kind=OrganizationKind.PROPERTY_MANAGEMENT, community_id__isnull=False
-    ).values_list("community_id", flat=True)
+    # tortoise types every values_list as tuples; flat=True gives the values themselves
+    found = cast(
+        list[int],
+        await Organization.filter(
+            id__in=organizations, kind=OrganizationKind.PROPERTY_MANAGEMENT, community_id__isnull=False
+        ).values_list("community_id", flat=True),
+    )
     return {int(c) for c in found}
 
 
@@ -99,7 +104,7 @@ async def may_read_alert(principal: Principal, alert: Alert, device_kind: Device
     if community_id not in await property_communities(principal):
         return False
     if device_kind is None:
-        kinds = await Device.filter(id=alert.device_id).values_list("kind", flat=True)
+        kinds = cast(list[str], await Device.filter(id=alert.device_id).values_list("kind", flat=True))
         device_kind = DeviceKind(kinds[0]) if kinds else None
     return device_kind in INFRASTRUCTURE
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import cast
 
 from tortoise.expressions import F, Q
 
@@ -77,10 +78,14 @@ async def mark_offline(*, now: datetime) -> list[alerts.AlertChanged]:
                 .update(status=DeviceStatus.OFFLINE)
             ):
                 continue
+            # tortoise types every values_list as tuples; flat=True gives the values themselves
             went = set(
-                await Device.filter(id__in=ids, status=DeviceStatus.OFFLINE, last_seen_at__lt=cutoff)
-                .using_db(conn)
-                .values_list("id", flat=True)
+                cast(
+                    list[int],
+                    await Device.filter(id__in=ids, status=DeviceStatus.OFFLINE, last_seen_at__lt=cutoff)
+                    .using_db(conn)
+                    .values_list("id", flat=True),
+                )
             )
             drafts = [
                 _draft(d, AlertKind.DEVICE_OFFLINE, now, f"silent for {minutes} min")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -79,14 +80,18 @@ async def check_in(
                 checked_in_at=now,
                 using_db=conn,
             )
+            # tortoise types every values_list as tuples; flat=True gives the values themselves
             have = set(
-                await RoleGrant.filter(
-                    account_id=principal.account_id,
-                    community_id=community.id,
-                    role__in=[Role.MEMBER, Role.RESIDENT],
+                cast(
+                    list[str],
+                    await RoleGrant.filter(
+                        account_id=principal.account_id,
+                        community_id=community.id,
+                        role__in=[Role.MEMBER, Role.RESIDENT],
+                    )
+                    .using_db(conn)
+                    .values_list("role", flat=True),
                 )
-                .using_db(conn)
-                .values_list("role", flat=True)
             )
             for role in (Role.MEMBER, Role.RESIDENT):
                 if role not in have:
