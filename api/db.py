@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from tortoise import Tortoise, connections
+from tortoise import Tortoise, get_connection
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
@@ -37,7 +37,7 @@ async def close_db() -> None:
 
 
 def is_postgres() -> bool:
-    return connections.get("default").capabilities.dialect == "postgres"
+    return get_connection("default").capabilities.dialect == "postgres"
 
 
 @asynccontextmanager
@@ -49,7 +49,7 @@ async def transaction() -> AsyncIterator[BaseDBAsyncClient]:
 
 async def ping() -> bool:
     try:
-        await connections.get("default").execute_query("SELECT 1")
+        await get_connection("default").execute_query("SELECT 1")
     except Exception:
         return False
     return True
