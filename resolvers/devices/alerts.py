@@ -267,7 +267,7 @@ async def _transition(
             raise UserError(
                 ErrorCode.INVALID_TRANSITION, f"The alert cannot become {event.value.lower()} now.", "id"
             )
-        fresh = await Alert.get(id=alert.id).using_db(conn)
+        fresh = await Alert.get(id=alert.id, using_db=conn)
         change = AlertChanged(
             alert_id=fresh.id,
             version=fresh.version,

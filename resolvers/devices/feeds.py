@@ -11,6 +11,9 @@ import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+
+from tortoise.queryset import QuerySet
 
 from api import events
 from api.audit import record_reads
@@ -64,12 +67,14 @@ async def alert_feed(
             key = (change.alert_id, change.version)
             alert = replayed.pop(key, None)
             if alert is None:
-                alert = await hub.load_once(
-                    (channel, *key), lambda a=change.alert_id: alerts.load_for_feed(a)
-                )
+                alert = await hub.load_once((channel, *key), partial(alerts.load_for_feed, change.alert_id))
             if alert is None or (infrastructure_only and alert.device.kind not in alerts.INFRASTRUCTURE):
                 continue
             yield AlertFeedItem(change=change, alert=alert)
+
+
+def _readings(ids: list[int]) -> QuerySet[Reading]:
+    return Reading.filter(id__in=ids).order_by("at", "id")
 
 
 async def readings_feed(*, principal: Principal, device_id: int) -> AsyncIterator[Reading]:
@@ -93,8 +98,7 @@ async def readings_feed(*, principal: Principal, device_id: int) -> AsyncIterato
             continue
         assert isinstance(item, ReadingsStored)
         rows = await events.hub().load_once(
-            (channel, tuple(item.reading_ids)),
-            lambda ids=item.reading_ids: Reading.filter(id__in=ids).order_by("at", "id"),
+            (channel, tuple(item.reading_ids)), partial(_readings, item.reading_ids)
         )
         for row in rows:
             yield row

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise.expressions import Q
 
 from api.auth import COMMUNITY_STAFF, Principal
@@ -52,13 +54,19 @@ def service_scope(principal: Principal, *, member_prefix: str = "member__") -> Q
     staff = principal.community_ids(*COMMUNITY_STAFF)
     if staff is None:
         return None
-    q = Q(**{f"{member_prefix}account_id": principal.account_id or -1})
+    q = _lookup(f"{member_prefix}account_id", principal.account_id or -1)
     if staff:
-        q |= Q(**{f"{member_prefix}community_id__in": sorted(staff)})
+        q |= _lookup(f"{member_prefix}community_id__in", sorted(staff))
     orgs = principal.organization_ids(Role.ORG_ADMIN)
     if orgs:
-        q |= Q(**{f"{member_prefix}work_unit_id__in": sorted(orgs)})
+        q |= _lookup(f"{member_prefix}work_unit_id__in", sorted(orgs))
     return q
+
+
+def _lookup(path: str, value: object) -> Q:
+    """`Q(<path>=value)` for a path built at run time (typed as Q's own keyword arguments are)."""
+    filters: dict[str, Any] = {path: value}
+    return Q(**filters)
 
 
 async def membership(principal: Principal, community_id: int) -> Member | None:

@@ -6,7 +6,7 @@ and 黄鹤楼街道's 黄小蜂助老送餐志愿服务队 of riders in 机安�
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from api import clock, points
 from api.auth import passwords
@@ -159,7 +159,7 @@ async def _crowd(community: Community, units: list[Organization], hashed: str, m
     return list(await Member.filter(community_id=community.id).order_by("id"))
 
 
-async def _order(community: Community, title: str, **values: object) -> ServiceOrder:
+async def _order(community: Community, title: str, **values: Any) -> ServiceOrder:
     order = await ServiceOrder.get_or_none(community_id=community.id, title=title)
     if order is None:
         now = clock.now()

@@ -55,7 +55,7 @@ async def routes_of(community_ids: list[int]) -> list[dict[ReportCategory, Route
         for r in await ReportRoute.filter(community_id__in=community_ids)
     }
     kinds = {d.kind for d in DEFAULT_ROUTES.values() if d.kind is not None}
-    first_of_kind: dict[tuple[int, OrganizationKind], int] = {}
+    first_of_kind: dict[tuple[int | None, OrganizationKind], int] = {}
     for org in await Organization.filter(community_id__in=community_ids, kind__in=list(kinds)).order_by("id"):
         first_of_kind.setdefault((org.community_id, OrganizationKind(org.kind)), org.id)
 
