@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from tortoise import Tortoise
-from tortoise.connection import get_connection
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
 from api.models import APPS
