@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable
 from dataclasses import replace
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
@@ -37,6 +37,10 @@ from schema.base import (
 from schema.care import CareRecipient, _audit
 from schema.context import Info
 
+if TYPE_CHECKING:
+    from schema.accounts import Account
+    from schema.places import Community
+
 DeviceKindEnum = strawberry.enum(DeviceKind, name="DeviceKind", description="What a device is.")
 DeviceStatusEnum = strawberry.enum(
     DeviceStatus, name="DeviceStatus", description="ONLINE while it reports within its `offlineMinutes`."
@@ -59,7 +63,7 @@ def _prefetched(row: Any, name: str) -> tuple[bool, Any]:
     return (True, getattr(row, key)) if hasattr(row, key) else (False, None)
 
 
-def _account(info: Info, row: Any, name: str, pk: int | None) -> Any:
+def _account(info: Info, row: Any, name: str, pk: int | None) -> Account | Awaitable[Account | None] | None:
     """The account in `row.<name>`: at once when prefetched (the live feed), else an awaitable batched load."""
     from schema.accounts import Account
 
@@ -67,7 +71,7 @@ def _account(info: Info, row: Any, name: str, pk: int | None) -> Any:
     if loaded or pk is None:
         return Account.from_model(value) if value is not None else None
 
-    async def load() -> Any:
+    async def load() -> Account | None:
         found = await info.context.loaders.by_id(AccountRow).load(pk)
         return Account.from_model(found) if found is not None else None
 
@@ -176,7 +180,7 @@ class Device(ModelNode):
         return await CareRecipient.load(info, self.row.wearer_id)
 
     @strawberry.field
-    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("schema.places")]:  # noqa: F821
+    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("schema.places")]:
         from schema.places import Community
 
         found = await Community.load(info, self.row.community_id)
@@ -309,7 +313,9 @@ class Alert(ModelNode):
             return Device.from_model(row)
 
         async def load() -> Device:
-            return Device.from_model(await info.context.loaders.by_id(DeviceRow).load(self.row.device_id))
+            found = await info.context.loaders.by_id(DeviceRow).load(self.row.device_id)
+            assert found is not None  # the foreign key is not null, and cascades
+            return Device.from_model(found)
 
         return load()  # type: ignore[return-value]
 
@@ -318,11 +324,12 @@ class Alert(ModelNode):
     )
     def subject(self, info: Info) -> CareRecipient | None:
         loaded, row = _prefetched(self.row, "subject")
-        if loaded or self.row.subject_id is None:
+        subject_id = self.row.subject_id
+        if loaded or subject_id is None:
             return self._person(info, row)
 
         async def load() -> CareRecipient | None:
-            found = await info.context.loaders.by_id(CareRecipientRow).load(self.row.subject_id)
+            found = await info.context.loaders.by_id(CareRecipientRow).load(subject_id)
             return self._person(info, found)
 
         return load()  # type: ignore[return-value]
@@ -338,19 +345,19 @@ class Alert(ModelNode):
         return GeoPoint.maybe(self.row.lat, self.row.lng) if self._personal(info) else None
 
     @strawberry.field
-    def acknowledged_by(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:  # noqa: F821
-        return _account(info, self.row, "acknowledged_by", self.row.acknowledged_by_id)
+    def acknowledged_by(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:
+        return _account(info, self.row, "acknowledged_by", self.row.acknowledged_by_id)  # type: ignore[return-value]
 
     @strawberry.field
-    def resolved_by(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:  # noqa: F821
-        return _account(info, self.row, "resolved_by", self.row.resolved_by_id)
+    def resolved_by(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:
+        return _account(info, self.row, "resolved_by", self.row.resolved_by_id)  # type: ignore[return-value]
 
     @strawberry.field(description="The note left when it was resolved.")
     def resolution_note(self) -> str | None:
         return self.row.resolution_note or None
 
     @strawberry.field
-    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("schema.places")]:  # noqa: F821
+    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("schema.places")]:
         from schema.places import Community
 
         found = await Community.load(info, self.row.community_id)
