@@ -268,7 +268,7 @@ class Query:
     async def organizations(
         self,
         info: Info,
-        kind: OrganizationKindEnum | None = None,
+        kind: OrganizationKindEnum | None = None,  # type: ignore[valid-type]
         community_id: strawberry.ID | None = None,
         first: int | None = None,
         after: str | None = None,

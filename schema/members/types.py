@@ -27,13 +27,13 @@ from api.models.members import Visit as VisitRow
 from api.models.places import CommunityMode
 from api.models.points import PointsLedgerEntry as LedgerRow
 from resolvers.members import access, checkin, orders, pairings
-from schema.base import Connection, ModelNode, empty_connection, nested_connection
+from schema.base import Connection, Edge, ModelNode, empty_connection, nested_connection
 from schema.care import CareRecipient
 from schema.context import Info
 
 if TYPE_CHECKING:
     from schema.accounts import Account
-    from schema.places import Community, Organization
+    from schema.places import Community, CommunityModeEnum, Organization
 
 MemberKindEnum = strawberry.enum(
     MemberKind, name="MemberKind", description="Party member, volunteer or gig worker."
@@ -281,9 +281,11 @@ class Team(ModelNode):
             after=after,
         )
         rows = await info.context.loaders.by_id(MemberRow).load_many([e.node.member_id for e in links.edges])
+        edges: list[Edge[Member]] = []
         for edge, row in zip(links.edges, rows, strict=True):
-            edge.node = Member.from_model(row)
-        return links  # type: ignore[return-value]
+            assert row is not None  # a membership's member is not null, and cascades
+            edges.append(Edge(cursor=edge.cursor, node=Member.from_model(row)))
+        return Connection(edges=edges, page_info=links.page_info, _count=links._count)
 
 
 # ------------------------------------------------------------------ orders and records
@@ -518,7 +520,7 @@ class Visit(ModelNode):
 # ------------------------------------------------------------------ mode
 
 
-CommunityModeRef = Annotated["CommunityModeEnum", strawberry.lazy("schema.places")]  # noqa: F821
+CommunityModeRef = Annotated["CommunityModeEnum", strawberry.lazy("schema.places")]  # type: ignore[valid-type]
 
 
 @strawberry.type(description="常急转换: one switch of a community's mode.")
