@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -37,9 +37,11 @@ test-postgres: install
 schema: install
 	$(BIN)/zhili schema export schema.graphql
 
+## make lint: ruff (lint and format) and mypy --strict
 lint: install
-	$(BIN)/pip install --quiet ruff mypy
 	$(BIN)/ruff check api schema resolvers tests bench
+	$(BIN)/ruff format --check api schema resolvers tests bench
+	$(BIN)/mypy api schema resolvers
 
 ## benchmarks (figures, not tests): see bench/README.md
 bench-fanout: install

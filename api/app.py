@@ -58,7 +58,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_connection_init(message)
 
 
-class ZhiliGraphQL(GraphQLView):
+class ZhiliGraphQL(GraphQLView[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
 
     def __init__(self, settings: Settings) -> None:
@@ -73,7 +73,7 @@ class ZhiliGraphQL(GraphQLView):
         )
         self.settings = settings
 
-    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         context = Context(settings=self.settings, request=request, response=response)
         if isinstance(request, WebSocket):
             return context  # authenticated in connection_init
@@ -83,7 +83,7 @@ class ZhiliGraphQL(GraphQLView):
             context.credential_error = str(exc)
         return context
 
-    async def on_ws_connect(self, context: Context) -> Any:  # type: ignore[override]
+    async def on_ws_connect(self, context: Context) -> Any:
         """Legacy `graphql-ws`: the same check, answered with `connection_error`."""
         if context.principal.authenticated:
             return await super().on_ws_connect(context)

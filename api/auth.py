@@ -153,8 +153,7 @@ async def issue_token(account: Account, settings: Settings) -> tuple[str, Access
 
 def grants_of(rows: Iterable[RoleGrant]) -> tuple[Grant, ...]:
     return tuple(
-        Grant(role=Role(r.role), community_id=r.community_id, organization_id=r.organization_id)  # type: ignore[attr-defined]
-        for r in rows
+        Grant(role=Role(r.role), community_id=r.community_id, organization_id=r.organization_id) for r in rows
     )
 
 

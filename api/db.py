@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from tortoise import Tortoise, connections
+from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
 from api.models import APPS
@@ -37,7 +38,7 @@ async def close_db() -> None:
 
 
 def is_postgres() -> bool:
-    return connections.get("default").capabilities.dialect == "postgres"
+    return get_connection("default").capabilities.dialect == "postgres"
 
 
 @asynccontextmanager
@@ -49,7 +50,7 @@ async def transaction() -> AsyncIterator[BaseDBAsyncClient]:
 
 async def ping() -> bool:
     try:
-        await connections.get("default").execute_query("SELECT 1")
+        await get_connection("default").execute_query("SELECT 1")
     except Exception:
         return False
     return True

@@ -26,7 +26,7 @@ class Loaders:
         """The loader registered under `name` for this request, created on first use."""
         loader = self._loaders.get(name)
         if loader is None:
-            loader = self._loaders[name] = DataLoader(load_fn=batch)  # type: ignore[arg-type]
+            loader = self._loaders[name] = DataLoader(load_fn=batch)
         return loader
 
     def by_id(self, model: type[M]) -> DataLoader[int, M | None]:

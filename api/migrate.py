@@ -31,6 +31,7 @@ async def pending_model_changes(settings: Settings) -> list[str]:
     config = tortoise_config(settings)
     async with TortoiseContext() as ctx:
         await ctx.init(config=config)
+        assert ctx.apps is not None  # set by init
         detector = MigrationAutodetector(ctx.apps, {label: config["apps"][label] for label in APPS})
         writers = await detector.changes()
     return [f"{w.app_label}.{w.name}" for w in writers]

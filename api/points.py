@@ -8,6 +8,8 @@ most once (a retried redemption, a report resolved twice).
 
 from __future__ import annotations
 
+from typing import cast
+
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -65,5 +67,6 @@ async def apply(
 
 
 async def balance(account_id: int) -> int:
-    rows = await Account.filter(id=account_id).values_list("points_balance", flat=True)
+    # tortoise types every values_list as tuples; flat=True gives the values themselves
+    rows = cast(list[int], await Account.filter(id=account_id).values_list("points_balance", flat=True))
     return int(rows[0]) if rows else 0

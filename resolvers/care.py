@@ -21,7 +21,7 @@ def sees_personal_data(principal: Principal, community_id: int) -> bool:
 
 
 def may_read(principal: Principal, recipient: CareRecipient) -> bool:
-    return principal.reads_community(recipient.community_id, *COMMUNITY_STAFF)  # type: ignore[attr-defined]
+    return principal.reads_community(recipient.community_id, *COMMUNITY_STAFF)
 
 
 async def create_care_recipient(

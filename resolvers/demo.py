@@ -135,13 +135,13 @@ async def seed_core(ctx: DemoContext) -> None:
         ctx.communities[code] = community
         for grid_name in GRIDS.get(code, []):
             await Grid.get_or_create(community=community, name=grid_name, defaults={"created_at": now})
-    for name, kind, code, parent in ORGANIZATIONS:
+    for name, kind, org_code, parent in ORGANIZATIONS:
         org = await Organization.get_or_none(name=name)
         if org is None:
             org = await Organization.create(
                 name=name,
                 kind=kind,
-                community=ctx.communities.get(code) if code else None,
+                community=ctx.communities.get(org_code) if org_code else None,
                 parent=ctx.organizations.get(parent) if parent else None,
                 created_at=now,
             )
@@ -158,10 +158,10 @@ async def seed_core(ctx: DemoContext) -> None:
                 created_at=now,
             )
         ctx.accounts[demo.username] = account
-        community = ctx.communities.get(demo.community) if demo.community else None
+        granted_community = ctx.communities.get(demo.community) if demo.community else None
         organization = ctx.organizations.get(demo.organization) if demo.organization else None
         for role in (demo.role, *demo.extra_roles):
-            scoped = community if role is not Role.ADMIN and role is not Role.CITY_OPERATOR else None
+            scoped = granted_community if role is not Role.ADMIN and role is not Role.CITY_OPERATOR else None
             await _grant(account, role, scoped, organization if role is Role.ORG_ADMIN else None)
     for username, code, grid_name in (("brj-grid", "BRJ", "第一网格"), ("mqc-grid", "MQC", "一组")):
         grid = await Grid.get(community=ctx.communities[code], name=grid_name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
@@ -80,7 +81,7 @@ async def assign_grid_worker(*, principal: Principal, grid_id: int, account_id: 
     grid = await Grid.get_or_none(id=grid_id)
     if grid is None:
         raise UserError(ErrorCode.NOT_FOUND, "No such grid.", "gridId")
-    if not principal.acts_in_community(grid.community_id, Role.COMMUNITY_ADMIN):  # type: ignore[attr-defined]
+    if not principal.acts_in_community(grid.community_id, Role.COMMUNITY_ADMIN):
         raise Forbidden("Only the community's admin assigns grid workers.")
     if not await Account.exists(id=account_id):
         raise UserError(ErrorCode.NOT_FOUND, "No such account.", "accountId")
@@ -89,7 +90,7 @@ async def assign_grid_worker(*, principal: Principal, grid_id: int, account_id: 
         await RoleGrant.get_or_create(
             account_id=account_id,
             role=Role.GRID_WORKER,
-            community_id=grid.community_id,  # type: ignore[attr-defined]
+            community_id=grid.community_id,
             organization_id=None,
             defaults={"created_at": clock.now()},
             using_db=conn,
@@ -149,10 +150,12 @@ def is_staff(principal: Principal, community_id: int) -> bool:
 
 async def communities_of(account_id: int) -> list[int]:
     """The communities an account belongs to (through its role grants), in grant order."""
-    rows = (
+    # tortoise types every values_list as tuples; flat=True gives the values themselves
+    rows = cast(
+        list[int],
         await RoleGrant.filter(account_id=account_id, community_id__not_isnull=True)
         .order_by("id")
-        .values_list("community_id", flat=True)
+        .values_list("community_id", flat=True),
     )
     return list(dict.fromkeys(int(r) for r in rows))
 

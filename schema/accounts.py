@@ -105,7 +105,7 @@ class Account(*ACCOUNT_MIXINS, ModelNode):  # type: ignore[misc]
         if not _sees_contact(info.context.principal, self.id):
             return []
         return [
-            RoleGrant(role=Role(g.role), community_id=g.community_id, organization_id=g.organization_id)  # type: ignore[attr-defined]
+            RoleGrant(role=Role(g.role), community_id=g.community_id, organization_id=g.organization_id)
             for g in await self._grants(info)
         ]
 
@@ -113,7 +113,7 @@ class Account(*ACCOUNT_MIXINS, ModelNode):  # type: ignore[misc]
     async def communities(self, info: Info) -> list[Community]:
         ids = list(
             dict.fromkeys(g.community_id for g in await self._grants(info) if g.community_id is not None)
-        )  # type: ignore[attr-defined]
+        )
         from api.models.places import Community as CommunityRow
 
         rows = await info.context.loaders.by_id(CommunityRow).load_many(ids)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 from strawberry import relay
@@ -12,6 +12,9 @@ from api.models.accounts import Role
 from api.models.audit import AuditEntry as AuditEntryRow
 from schema.base import Connection, HasRole, ModelNode, connection
 from schema.context import Info
+
+if TYPE_CHECKING:
+    from schema.accounts import Account
 
 
 @strawberry.type(description="One read of personal data by staff: who, what, when, why.")
@@ -34,7 +37,7 @@ class AuditEntry(ModelNode):
             subject_id=obj.subject_id,
             reason=obj.reason,
             fields_read=[f for f in obj.fields_read.split(",") if f],
-            actor_id=obj.actor_id,  # type: ignore[attr-defined]
+            actor_id=obj.actor_id,
         )
 
     @classmethod
@@ -42,7 +45,7 @@ class AuditEntry(ModelNode):
         return [info.context.principal.is_admin] * len(rows)
 
     @strawberry.field(description="Who read it.")
-    async def actor(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:  # noqa: F821
+    async def actor(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:
         from schema.accounts import Account
 
         return await Account.load(info, self.actor_id)

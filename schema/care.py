@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Self, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -30,6 +31,11 @@ from schema.base import (
 )
 from schema.context import Info
 from schema.sharing import mark_unshareable
+
+if TYPE_CHECKING:
+    from schema.places import Community
+
+T = TypeVar("T")
 
 CareCategoryEnum = strawberry.enum(
     CareCategory, name="CareCategory", description="Why a person is cared for."
@@ -79,13 +85,15 @@ class CareRecipient(ModelNode):
             created_at=obj.created_at,
             community_id=obj.community_id,
             row=obj,
-        )  # type: ignore[attr-defined]
+        )
 
     @classmethod
     async def visible(cls, info: Info, rows: list[CareRecipientRow]) -> list[bool]:  # type: ignore[override]
         return [care.may_read(info.context.principal, r) for r in rows]
 
-    async def _personal(self, info: Info, field: str, value: Any, mask: Any) -> Any:
+    async def _personal(
+        self, info: Info, field: str, value: T | None, mask: Callable[[T], T | None] | None
+    ) -> T | None:
         if value is None:
             return None
         if care.sees_personal_data(info.context.principal, self.community_id):
@@ -111,7 +119,7 @@ class CareRecipient(ModelNode):
         return await self._personal(info, "location", point, None)
 
     @strawberry.field
-    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("schema.places")]:  # noqa: F821
+    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("schema.places")]:
         from schema.places import Community
 
         found = await Community.load(info, self.community_id)

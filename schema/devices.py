@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Hashable
+from collections.abc import AsyncGenerator, Awaitable, Hashable
 from dataclasses import replace
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
@@ -38,6 +38,10 @@ from schema.care import CareRecipient, _audit
 from schema.context import Info
 from schema.sharing import audience_of
 
+if TYPE_CHECKING:
+    from schema.accounts import Account
+    from schema.places import Community
+
 DeviceKindEnum = strawberry.enum(DeviceKind, name="DeviceKind", description="What a device is.")
 DeviceStatusEnum = strawberry.enum(
     DeviceStatus, name="DeviceStatus", description="ONLINE while it reports within its `offlineMinutes`."
@@ -60,7 +64,7 @@ def _prefetched(row: Any, name: str) -> tuple[bool, Any]:
     return (True, getattr(row, key)) if hasattr(row, key) else (False, None)
 
 
-def _account(info: Info, row: Any, name: str, pk: int | None) -> Any:
+def _account(info: Info, row: Any, name: str, pk: int | None) -> Account | Awaitable[Account | None] | None:
     """The account in `row.<name>`: at once when prefetched (the live feed), else an awaitable batched load."""
     from schema.accounts import Account
 
@@ -68,7 +72,7 @@ def _account(info: Info, row: Any, name: str, pk: int | None) -> Any:
     if loaded or pk is None:
         return Account.from_model(value) if value is not None else None
 
-    async def load() -> Any:
+    async def load() -> Account | None:
         found = await info.context.loaders.by_id(AccountRow).load(pk)
         return Account.from_model(found) if found is not None else None
 
@@ -162,7 +166,7 @@ class Device(ModelNode):
 
     @classmethod
     async def visible(cls, info: Info, rows: list[DeviceRow]) -> list[bool]:  # type: ignore[override]
-        return [registry.may_read(info.context.principal, r.community_id) for r in rows]  # type: ignore[attr-defined]
+        return [registry.may_read(info.context.principal, r.community_id) for r in rows]
 
     @strawberry.field(description="A disabled device's key is refused and its timers stop.")
     def disabled(self) -> bool:
@@ -174,13 +178,13 @@ class Device(ModelNode):
 
     @strawberry.field(description="The person wearing it, or living where it is installed.")
     async def wearer(self, info: Info) -> CareRecipient | None:
-        return await CareRecipient.load(info, self.row.wearer_id)  # type: ignore[attr-defined]
+        return await CareRecipient.load(info, self.row.wearer_id)
 
     @strawberry.field
-    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("schema.places")]:  # noqa: F821
+    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("schema.places")]:
         from schema.places import Community
 
-        found = await Community.load(info, self.row.community_id)  # type: ignore[attr-defined]
+        found = await Community.load(info, self.row.community_id)
         assert found is not None
         return found
 
@@ -192,7 +196,7 @@ class Device(ModelNode):
         row = await info.context.loaders.by_id(ReadingRow).load(pk)
         if row is None:
             return None
-        wearer_id = self.row.wearer_id  # type: ignore[attr-defined]
+        wearer_id = self.row.wearer_id
         if wearer_id is not None:
             await _audit(info, wearer_id, "readings")
         return DeviceReading.from_model(row)
@@ -211,7 +215,7 @@ class Device(ModelNode):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[DeviceReading]:
-        wearer_id = self.row.wearer_id  # type: ignore[attr-defined]
+        wearer_id = self.row.wearer_id
         if wearer_id is not None:
             await _audit(info, wearer_id, "readings")
         return await connection(
@@ -241,15 +245,12 @@ class Geofence(ModelNode):
     async def visible(cls, info: Info, rows: list[GeofenceRow]) -> list[bool]:  # type: ignore[override]
         people = await info.context.loaders.by_id(CareRecipientRow).load_many(
             [r.care_recipient_id for r in rows]
-        )  # type: ignore[attr-defined]
-        return [
-            p is not None and registry.may_read(info.context.principal, p.community_id)  # type: ignore[attr-defined]
-            for p in people
-        ]
+        )
+        return [p is not None and registry.may_read(info.context.principal, p.community_id) for p in people]
 
     @strawberry.field
     async def care_recipient(self, info: Info) -> CareRecipient | None:
-        return await CareRecipient.load(info, self.row.care_recipient_id)  # type: ignore[attr-defined]
+        return await CareRecipient.load(info, self.row.care_recipient_id)
 
 
 @strawberry.type(
@@ -292,16 +293,16 @@ class Alert(ModelNode):
     @classmethod
     async def visible(cls, info: Info, rows: list[AlertRow]) -> list[bool]:  # type: ignore[override]
         principal = info.context.principal
-        if all(alerts.may_read(principal, r.community_id) for r in rows):  # type: ignore[attr-defined]
+        if all(alerts.may_read(principal, r.community_id) for r in rows):
             return [True] * len(rows)
-        devices = await info.context.loaders.by_id(DeviceRow).load_many([r.device_id for r in rows])  # type: ignore[attr-defined]
+        devices = await info.context.loaders.by_id(DeviceRow).load_many([r.device_id for r in rows])
         return [
             await alerts.may_read_alert(principal, r, d.kind if d else None)
             for r, d in zip(rows, devices, strict=True)
         ]
 
     def _personal(self, info: Info) -> bool:
-        return alerts.sees_personal_data(info.context.principal, self.row.community_id)  # type: ignore[attr-defined]
+        return alerts.sees_personal_data(info.context.principal, self.row.community_id)
 
     # The relations below are plain functions: the live feed prefetches them, and a thousand subscribers
     # resolving them synchronously cost graphql-core far less than as many awaited coroutines. Without the
@@ -313,7 +314,9 @@ class Alert(ModelNode):
             return Device.from_model(row)
 
         async def load() -> Device:
-            return Device.from_model(await info.context.loaders.by_id(DeviceRow).load(self.row.device_id))  # type: ignore[attr-defined]
+            found = await info.context.loaders.by_id(DeviceRow).load(self.row.device_id)
+            assert found is not None  # the foreign key is not null, and cascades
+            return Device.from_model(found)
 
         return load()  # type: ignore[return-value]
 
@@ -322,11 +325,12 @@ class Alert(ModelNode):
     )
     def subject(self, info: Info) -> CareRecipient | None:
         loaded, row = _prefetched(self.row, "subject")
-        if loaded or self.row.subject_id is None:  # type: ignore[attr-defined]
+        subject_id = self.row.subject_id
+        if loaded or subject_id is None:
             return self._person(info, row)
 
         async def load() -> CareRecipient | None:
-            found = await info.context.loaders.by_id(CareRecipientRow).load(self.row.subject_id)  # type: ignore[attr-defined]
+            found = await info.context.loaders.by_id(CareRecipientRow).load(subject_id)
             return self._person(info, found)
 
         return load()  # type: ignore[return-value]
@@ -342,22 +346,22 @@ class Alert(ModelNode):
         return GeoPoint.maybe(self.row.lat, self.row.lng) if self._personal(info) else None
 
     @strawberry.field
-    def acknowledged_by(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:  # noqa: F821
-        return _account(info, self.row, "acknowledged_by", self.row.acknowledged_by_id)  # type: ignore[attr-defined]
+    def acknowledged_by(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:
+        return _account(info, self.row, "acknowledged_by", self.row.acknowledged_by_id)  # type: ignore[return-value]
 
     @strawberry.field
-    def resolved_by(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:  # noqa: F821
-        return _account(info, self.row, "resolved_by", self.row.resolved_by_id)  # type: ignore[attr-defined]
+    def resolved_by(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:
+        return _account(info, self.row, "resolved_by", self.row.resolved_by_id)  # type: ignore[return-value]
 
     @strawberry.field(description="The note left when it was resolved.")
     def resolution_note(self) -> str | None:
         return self.row.resolution_note or None
 
     @strawberry.field
-    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("schema.places")]:  # noqa: F821
+    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("schema.places")]:
         from schema.places import Community
 
-        found = await Community.load(info, self.row.community_id)  # type: ignore[attr-defined]
+        found = await Community.load(info, self.row.community_id)
         assert found is not None
         return found
 

@@ -127,7 +127,7 @@ class Grid(ModelNode):
 
     @classmethod
     def from_model(cls, obj: GridRow) -> Self:
-        return cls(id=obj.id, name=obj.name, community_id=obj.community_id)  # type: ignore[attr-defined]
+        return cls(id=obj.id, name=obj.name, community_id=obj.community_id)
 
     @strawberry.field
     async def community(self, info: Info) -> Community:
@@ -141,7 +141,7 @@ class Grid(ModelNode):
         from schema.accounts import Account
 
         links = await info.context.loaders.many_by(GridWorker, "grid_id", "id").load(self.id)
-        rows = await info.context.loaders.by_id(AccountRow).load_many([link.account_id for link in links])  # type: ignore[attr-defined]
+        rows = await info.context.loaders.by_id(AccountRow).load_many([link.account_id for link in links])
         return [Account.from_model(r) for r in rows if r is not None]
 
 
@@ -163,7 +163,7 @@ class Organization(ModelNode):
             name=obj.name,
             kind=obj.kind,
             community_id=obj.community_id,
-            parent_id=obj.parent_id,  # type: ignore[attr-defined]
+            parent_id=obj.parent_id,
         )
 
     @classmethod
@@ -268,8 +268,8 @@ class Query:
     async def organizations(
         self,
         info: Info,
-        kind: OrganizationKindEnum | None = None,
-        community_id: strawberry.ID | None = None,  # type: ignore[valid-type]
+        kind: OrganizationKindEnum | None = None,  # type: ignore[valid-type]
+        community_id: strawberry.ID | None = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,

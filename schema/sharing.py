@@ -19,7 +19,7 @@ import asyncio
 import json
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, cast
 
 from graphql import ExecutionResult, OperationType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -69,9 +69,11 @@ class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
         return self._execute_shared(key, serially)
 
     async def _own(self, serially: bool | None) -> tuple[ExecutionResult, bool]:
-        result = super().execute_operation(serially)
-        if self.is_awaitable(result):
-            result = await result
+        outcome = super().execute_operation(serially)
+        if self.is_awaitable(outcome):
+            outcome = await outcome
+        # a subscription event executes to one ExecutionResult (no incremental delivery)
+        result = cast(ExecutionResult, outcome)
         shareable = not result.errors and not getattr(self.context_value, "unshareable", False)
         return result, shareable
 

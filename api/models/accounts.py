@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from api.models.places import Community, Organization
 
 
 class Role(StrEnum):
@@ -42,13 +46,17 @@ class RoleGrant(Model):
         "core.Account", related_name="grants", on_delete=fields.CASCADE
     )
     role = fields.CharEnumField(Role, max_length=32)
-    community = fields.ForeignKeyField(
+    community: fields.ForeignKeyNullableRelation[Community] = fields.ForeignKeyField(
         "core.Community", related_name="role_grants", null=True, on_delete=fields.CASCADE
     )
-    organization = fields.ForeignKeyField(
+    organization: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
         "core.Organization", related_name="role_grants", null=True, on_delete=fields.CASCADE
     )
     created_at = fields.DatetimeField()
+
+    account_id: int
+    community_id: int | None
+    organization_id: int | None
 
     class Meta:
         table = "role_grant"
@@ -66,6 +74,8 @@ class AccessToken(Model):
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
+
+    account_id: int
 
     class Meta:
         table = "access_token"

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from api.models.accounts import Account
 
 
 class AuditEntry(Model):
     id = fields.IntField(primary_key=True)
     at = fields.DatetimeField(db_index=True)
-    actor = fields.ForeignKeyField(
+    actor: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name="audit_entries", null=True, on_delete=fields.SET_NULL
     )
     #: what was done, e.g. "careRecipient.read"
@@ -20,6 +25,8 @@ class AuditEntry(Model):
     reason = fields.CharField(max_length=255)
     #: which personal fields were shown
     fields_read = fields.CharField(max_length=255, default="")
+
+    actor_id: int | None
 
     class Meta:
         table = "audit_entry"

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from api.models.places import Community
 
 
 class CareCategory(StrEnum):
@@ -16,7 +20,7 @@ class CareCategory(StrEnum):
 
 class CareRecipient(Model):
     id = fields.IntField(primary_key=True)
-    community = fields.ForeignKeyField(
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
         "core.Community", related_name="care_recipients", on_delete=fields.CASCADE
     )
     name = fields.CharField(max_length=64)
@@ -29,6 +33,8 @@ class CareRecipient(Model):
     lng = fields.FloatField(null=True)
     note = fields.TextField(default="")
     created_at = fields.DatetimeField()
+
+    community_id: int
 
     class Meta:
         table = "care_recipient"

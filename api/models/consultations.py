@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from api.models.accounts import Account
+    from api.models.places import Community
 
 
 class ConsultationMode(StrEnum):
@@ -31,7 +36,9 @@ class CommitteeMember(Model):
     """A committee member's public profile, linked to their account."""
 
     id = fields.IntField(primary_key=True)
-    account = fields.OneToOneField("core.Account", related_name="committee_member", on_delete=fields.CASCADE)
+    account: fields.OneToOneRelation[Account] = fields.OneToOneField(
+        "core.Account", related_name="committee_member", on_delete=fields.CASCADE
+    )
     name = fields.CharField(max_length=64)
     #: the sector (界别) the member represents, e.g. 法律界
     sector = fields.CharField(max_length=64)
@@ -41,6 +48,8 @@ class CommitteeMember(Model):
     bio = fields.TextField(null=True)
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField()
+
+    account_id: int
 
     class Meta:
         table = "committee_member"
@@ -53,9 +62,12 @@ class CommitteeMemberCommunity(Model):
     member: fields.ForeignKeyRelation[CommitteeMember] = fields.ForeignKeyField(
         "consultations.CommitteeMember", related_name="community_links", on_delete=fields.CASCADE
     )
-    community = fields.ForeignKeyField(
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
         "core.Community", related_name="committee_member_links", on_delete=fields.CASCADE
     )
+
+    member_id: int
+    community_id: int
 
     class Meta:
         table = "committee_member_community"
@@ -66,10 +78,14 @@ class Room(Model):
     """A room where residents meet committee members (委员在身边活动室)."""
 
     id = fields.IntField(primary_key=True)
-    community = fields.ForeignKeyField("core.Community", related_name="rooms", on_delete=fields.CASCADE)
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
+        "core.Community", related_name="rooms", on_delete=fields.CASCADE
+    )
     name = fields.CharField(max_length=128)
     address = fields.CharField(max_length=255)
     created_at = fields.DatetimeField()
+
+    community_id: int
 
     class Meta:
         table = "room"
@@ -93,6 +109,9 @@ class ConsultationSlot(Model):
     status = fields.CharEnumField(SlotStatus, max_length=16, default=SlotStatus.OPEN)
     created_at = fields.DatetimeField()
 
+    member_id: int
+    room_id: int | None
+
     class Meta:
         table = "consultation_slot"
         indexes = (("member_id", "starts_at"), ("room_id", "starts_at"))
@@ -108,7 +127,9 @@ class Consultation(Model):
     member: fields.ForeignKeyRelation[CommitteeMember] = fields.ForeignKeyField(
         "consultations.CommitteeMember", related_name="consultations", on_delete=fields.CASCADE
     )
-    resident = fields.ForeignKeyField("core.Account", related_name="consultations", on_delete=fields.CASCADE)
+    resident: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "core.Account", related_name="consultations", on_delete=fields.CASCADE
+    )
     mode = fields.CharEnumField(ConsultationMode, max_length=16)
     #: copied from the slot: what reminders and the booking limit look at
     starts_at = fields.DatetimeField(db_index=True)
@@ -120,12 +141,17 @@ class Consultation(Model):
     #: the resident's key: a retried booking returns the first one
     idempotency_key = fields.CharField(max_length=64, null=True)
     cancel_reason = fields.CharField(max_length=500, null=True)
-    cancelled_by = fields.ForeignKeyField(
+    cancelled_by: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name="consultations_cancelled", null=True, on_delete=fields.SET_NULL
     )
     reminded_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
+
+    slot_id: int
+    member_id: int
+    resident_id: int
+    cancelled_by_id: int | None
 
     class Meta:
         table = "consultation"
@@ -140,11 +166,14 @@ class ConsultationMessage(Model):
     consultation: fields.ForeignKeyRelation[Consultation] = fields.ForeignKeyField(
         "consultations.Consultation", related_name="messages", on_delete=fields.CASCADE
     )
-    author = fields.ForeignKeyField(
+    author: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name="consultation_messages", on_delete=fields.CASCADE
     )
     body = fields.TextField()
     sent_at = fields.DatetimeField()
+
+    consultation_id: int
+    author_id: int
 
     class Meta:
         table = "consultation_message"

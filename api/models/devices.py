@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from api.models.accounts import Account
+    from api.models.care import CareRecipient
+    from api.models.places import Community
 
 
 class DeviceKind(StrEnum):
@@ -59,11 +65,13 @@ class Device(Model):
     """A device pushing readings, authenticated by an ingest key stored only as a SHA-256 hash."""
 
     id = fields.IntField(primary_key=True)
-    community = fields.ForeignKeyField("core.Community", related_name="devices", on_delete=fields.CASCADE)
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
+        "core.Community", related_name="devices", on_delete=fields.CASCADE
+    )
     serial = fields.CharField(max_length=64, unique=True)
     kind = fields.CharEnumField(DeviceKind, max_length=32)
     #: the person wearing the device (wristbands) or living where it is installed (water meters)
-    wearer = fields.ForeignKeyField(
+    wearer: fields.ForeignKeyNullableRelation[CareRecipient] = fields.ForeignKeyField(
         "care.CareRecipient", related_name="devices", null=True, on_delete=fields.SET_NULL
     )
     #: where the device is installed (meters, sensors)
@@ -80,6 +88,9 @@ class Device(Model):
     disabled_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
 
+    community_id: int
+    wearer_id: int | None
+
     class Meta:
         table = "device"
         indexes = (("community_id", "status"), ("kind", "status"))
@@ -89,7 +100,9 @@ class Reading(Model):
     """One measurement or event sent by a device."""
 
     id = fields.BigIntField(primary_key=True)
-    device = fields.ForeignKeyField("devices.Device", related_name="readings", on_delete=fields.CASCADE)
+    device: fields.ForeignKeyRelation[Device] = fields.ForeignKeyField(
+        "devices.Device", related_name="readings", on_delete=fields.CASCADE
+    )
     at = fields.DatetimeField()
     #: the device's own sequence number, making a retried upload idempotent
     seq = fields.BigIntField(null=True)
@@ -108,6 +121,8 @@ class Reading(Model):
     fault = fields.CharField(max_length=64, null=True)
     received_at = fields.DatetimeField()
 
+    device_id: int
+
     class Meta:
         table = "reading"
         unique_together = (("device", "seq"),)
@@ -119,7 +134,9 @@ class AlertRules(Model):
     """Per-device thresholds, where a null column means the default for the device's kind."""
 
     id = fields.IntField(primary_key=True)
-    device = fields.OneToOneField("devices.Device", related_name="rules", on_delete=fields.CASCADE)
+    device: fields.OneToOneRelation[Device] = fields.OneToOneField(
+        "devices.Device", related_name="rules", on_delete=fields.CASCADE
+    )
     heart_rate_min = fields.IntField(null=True)
     heart_rate_max = fields.IntField(null=True)
     spo2_min = fields.IntField(null=True)
@@ -127,6 +144,8 @@ class AlertRules(Model):
     no_water_hours = fields.IntField(null=True)
     offline_minutes = fields.IntField(null=True)
     updated_at = fields.DatetimeField()
+
+    device_id: int
 
     class Meta:
         table = "alert_rules"
@@ -136,13 +155,15 @@ class Geofence(Model):
     """A circle a care recipient is expected to stay within (电子围栏)."""
 
     id = fields.IntField(primary_key=True)
-    care_recipient = fields.OneToOneField(
+    care_recipient: fields.OneToOneRelation[CareRecipient] = fields.OneToOneField(
         "care.CareRecipient", related_name="geofence", on_delete=fields.CASCADE
     )
     lat = fields.FloatField()
     lng = fields.FloatField()
     radius_m = fields.IntField()
     updated_at = fields.DatetimeField()
+
+    care_recipient_id: int
 
     class Meta:
         table = "geofence"
@@ -152,10 +173,14 @@ class Alert(Model):
     """An alarm about a device. At most one is open per device and kind, enforced by `open_key`."""
 
     id = fields.IntField(primary_key=True)
-    community = fields.ForeignKeyField("core.Community", related_name="alerts", on_delete=fields.CASCADE)
-    device = fields.ForeignKeyField("devices.Device", related_name="alerts", on_delete=fields.CASCADE)
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
+        "core.Community", related_name="alerts", on_delete=fields.CASCADE
+    )
+    device: fields.ForeignKeyRelation[Device] = fields.ForeignKeyField(
+        "devices.Device", related_name="alerts", on_delete=fields.CASCADE
+    )
     #: the care recipient wearing the device when the alert was raised
-    subject = fields.ForeignKeyField(
+    subject: fields.ForeignKeyNullableRelation[CareRecipient] = fields.ForeignKeyField(
         "care.CareRecipient", related_name="alerts", null=True, on_delete=fields.SET_NULL
     )
     kind = fields.CharEnumField(AlertKind, max_length=32)
@@ -172,17 +197,23 @@ class Alert(Model):
     detail = fields.CharField(max_length=128, default="")
     lat = fields.FloatField(null=True)
     lng = fields.FloatField(null=True)
-    acknowledged_by = fields.ForeignKeyField(
+    acknowledged_by: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name="alerts_acknowledged", null=True, on_delete=fields.SET_NULL
     )
     acknowledged_at = fields.DatetimeField(null=True)
-    resolved_by = fields.ForeignKeyField(
+    resolved_by: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name="alerts_resolved", null=True, on_delete=fields.SET_NULL
     )
     resolved_at = fields.DatetimeField(null=True)
     resolution_note = fields.TextField(default="")
     #: bumped by every change, so that an event names the state it announces
     version = fields.IntField(default=1)
+
+    community_id: int
+    device_id: int
+    subject_id: int | None
+    acknowledged_by_id: int | None
+    resolved_by_id: int | None
 
     class Meta:
         table = "alert"
@@ -193,13 +224,17 @@ class AlertEvent(Model):
     """What happened to an alert, kept so that a subscriber can replay what it missed."""
 
     id = fields.BigIntField(primary_key=True)
-    alert = fields.ForeignKeyField("devices.Alert", related_name="events", on_delete=fields.CASCADE)
+    alert: fields.ForeignKeyRelation[Alert] = fields.ForeignKeyField(
+        "devices.Alert", related_name="events", on_delete=fields.CASCADE
+    )
     community_id = fields.IntField()
     type = fields.CharEnumField(AlertEventType, max_length=16)
     at = fields.DatetimeField()
     version = fields.IntField()
     actor_id = fields.IntField(null=True)
     note = fields.TextField(default="")
+
+    alert_id: int
 
     class Meta:
         table = "alert_event"

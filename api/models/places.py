@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from api.models.accounts import Account
 
 
 class CommunityMode(StrEnum):
@@ -48,6 +52,8 @@ class Grid(Model):
     name = fields.CharField(max_length=128)
     created_at = fields.DatetimeField()
 
+    community_id: int
+
     class Meta:
         table = "grid"
         unique_together = (("community", "name"),)
@@ -60,9 +66,12 @@ class GridWorker(Model):
     grid: fields.ForeignKeyRelation[Grid] = fields.ForeignKeyField(
         "core.Grid", related_name="workers", on_delete=fields.CASCADE
     )
-    account = fields.ForeignKeyField(
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name="grid_assignments", on_delete=fields.CASCADE
     )
+
+    grid_id: int
+    account_id: int
 
     class Meta:
         table = "grid_worker"
@@ -73,13 +82,16 @@ class Organization(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=128)
     kind = fields.CharEnumField(OrganizationKind, max_length=32)
-    community = fields.ForeignKeyField(
+    community: fields.ForeignKeyNullableRelation[Community] = fields.ForeignKeyField(
         "core.Community", related_name="organizations", null=True, on_delete=fields.SET_NULL
     )
-    parent = fields.ForeignKeyField(
+    parent: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
         "core.Organization", related_name="children", null=True, on_delete=fields.SET_NULL
     )
     created_at = fields.DatetimeField()
+
+    community_id: int | None
+    parent_id: int | None
 
     class Meta:
         table = "organization"

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from api.models.accounts import Account
 
 
 class PointsLedgerEntry(Model):
     id = fields.IntField(primary_key=True)
-    account = fields.ForeignKeyField("core.Account", related_name="ledger", on_delete=fields.CASCADE)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "core.Account", related_name="ledger", on_delete=fields.CASCADE
+    )
     delta = fields.IntField()
     #: the account's balance right after this entry
     balance = fields.IntField()
@@ -18,6 +25,8 @@ class PointsLedgerEntry(Model):
     #: makes a credit or spend happen at most once (e.g. "report-resolved:42")
     key = fields.CharField(max_length=128, unique=True, null=True)
     at = fields.DatetimeField()
+
+    account_id: int
 
     class Meta:
         table = "points_ledger_entry"

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from api.models.accounts import Account
+    from api.models.places import Community, Organization
 
 
 class StationService(StrEnum):
@@ -28,13 +33,13 @@ class Station(Model):
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=128)
-    community = fields.ForeignKeyField(
+    community: fields.ForeignKeyNullableRelation[Community] = fields.ForeignKeyField(
         "core.Community", related_name="stations", null=True, on_delete=fields.SET_NULL
     )
     address = fields.CharField(max_length=255)
     lat = fields.FloatField(db_index=True)
     lng = fields.FloatField(db_index=True)
-    managing_unit = fields.ForeignKeyField(
+    managing_unit: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
         "core.Organization", related_name="managed_stations", null=True, on_delete=fields.SET_NULL
     )
     contact_name = fields.CharField(max_length=64, null=True)
@@ -42,13 +47,16 @@ class Station(Model):
     #: the services offered, each wrapped in commas (",READING,WATER_MEALS,") so SQL can filter by one
     services = fields.CharField(max_length=255, default=",")
     #: opening periods, a list of {"dayOfWeek": 1-7, "opens": "HH:MM", "closes": "HH:MM"} in local time
-    opening_hours = fields.JSONField(default=list)
+    opening_hours: fields.JSONField[list[dict[str, Any]]] = fields.JSONField(default=list)
     #: IANA time zone of the opening hours
     timezone = fields.CharField(max_length=64, default="Asia/Shanghai")
     #: a demonstration station (示范蜂巢) with special services
     demonstration = fields.BooleanField(default=False)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
+
+    community_id: int | None
+    managing_unit_id: int | None
 
     class Meta:
         table = "station"
@@ -68,6 +76,8 @@ class Reward(Model):
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField()
 
+    station_id: int
+
     class Meta:
         table = "reward"
 
@@ -82,7 +92,9 @@ class Redemption(Model):
     station: fields.ForeignKeyRelation[Station] = fields.ForeignKeyField(
         "stations.Station", related_name="redemptions", on_delete=fields.CASCADE
     )
-    account = fields.ForeignKeyField("core.Account", related_name="redemptions", on_delete=fields.CASCADE)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "core.Account", related_name="redemptions", on_delete=fields.CASCADE
+    )
     points_spent = fields.IntField()
     code = fields.CharField(max_length=16, unique=True)
     #: the client's key: a retried redemption returns the first one
@@ -90,9 +102,14 @@ class Redemption(Model):
     status = fields.CharEnumField(RedemptionStatus, max_length=16, default=RedemptionStatus.ISSUED)
     created_at = fields.DatetimeField()
     collected_at = fields.DatetimeField(null=True)
-    collected_by = fields.ForeignKeyField(
+    collected_by: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name="redemptions_collected", null=True, on_delete=fields.SET_NULL
     )
+
+    reward_id: int
+    station_id: int
+    account_id: int
+    collected_by_id: int | None
 
     class Meta:
         table = "redemption"
@@ -116,6 +133,8 @@ class StationActivity(Model):
     signed_up = fields.IntField(default=0)
     created_at = fields.DatetimeField()
 
+    station_id: int
+
     class Meta:
         table = "station_activity"
 
@@ -125,10 +144,13 @@ class StationActivitySignup(Model):
     activity: fields.ForeignKeyRelation[StationActivity] = fields.ForeignKeyField(
         "stations.StationActivity", related_name="signups", on_delete=fields.CASCADE
     )
-    account = fields.ForeignKeyField(
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name="activity_signups", on_delete=fields.CASCADE
     )
     created_at = fields.DatetimeField()
+
+    activity_id: int
+    account_id: int
 
     class Meta:
         table = "station_activity_signup"

@@ -82,7 +82,7 @@ async def _by_key(resident_id: int, key: str | None, slot_id: int) -> Consultati
     if key is None:
         return None
     existing = await Consultation.get_or_none(resident_id=resident_id, idempotency_key=key)
-    if existing is not None and existing.slot_id != slot_id:  # type: ignore[attr-defined]
+    if existing is not None and existing.slot_id != slot_id:
         raise UserError(
             ErrorCode.CONFLICT, "This idempotency key was used for another slot.", "idempotencyKey"
         )
@@ -116,7 +116,7 @@ async def book(
     slot = await ConsultationSlot.get_or_none(id=slot_id).select_related("member")
     if slot is None or slot.status is SlotStatus.WITHDRAWN:
         raise UserError(ErrorCode.NOT_FOUND, "No such slot.", "slotId")
-    if slot.member.account_id == resident_id:  # type: ignore[attr-defined]
+    if slot.member.account_id == resident_id:
         raise UserError(ErrorCode.NOT_ALLOWED, "You cannot book your own slot.", "slotId")
     now = clock.now()
     if slot.starts_at <= now:
@@ -175,8 +175,8 @@ async def _party(principal: Principal, consultation_id: int, field: str = "id") 
     consultation = await Consultation.get_or_none(id=consultation_id).select_related("member")
     if consultation is None:
         raise UserError(ErrorCode.NOT_FOUND, "No such consultation.", field)
-    is_member = consultation.member.account_id == principal.account_id  # type: ignore[attr-defined]
-    if not is_member and consultation.resident_id != principal.account_id:  # type: ignore[attr-defined]
+    is_member = consultation.member.account_id == principal.account_id
+    if not is_member and consultation.resident_id != principal.account_id:
         raise Forbidden("Only the resident and the committee member of a consultation do this.")
     return consultation, is_member
 
@@ -206,7 +206,7 @@ async def cancel(*, principal: Principal, consultation_id: int, reason: str | No
                 ErrorCode.INVALID_TRANSITION, "Only a requested or confirmed consultation is cancelled.", "id"
             )
         await (
-            ConsultationSlot.filter(id=consultation.slot_id, status=SlotStatus.BOOKED)  # type: ignore[attr-defined]
+            ConsultationSlot.filter(id=consultation.slot_id, status=SlotStatus.BOOKED)
             .using_db(conn)
             .update(status=SlotStatus.OPEN)
         )

@@ -29,14 +29,14 @@ async def member_community_ids(member_ids: list[int]) -> list[list[int]]:
     """The communities of each member, in key order (a DataLoader batch)."""
     grouped: dict[int, list[int]] = defaultdict(list)
     for link in await CommitteeMemberCommunity.filter(member_id__in=member_ids).order_by("id"):
-        grouped[link.member_id].append(link.community_id)  # type: ignore[attr-defined]
+        grouped[link.member_id].append(link.community_id)
     return [grouped.get(m, []) for m in member_ids]
 
 
 def manages_member(principal: Principal, member: CommitteeMember, community_ids: Sequence[int]) -> bool:
     """The member themself, an administrator, or the COMMUNITY_ADMIN of one of the member's communities."""
     return (
-        principal.account_id == member.account_id  # type: ignore[attr-defined]
+        principal.account_id == member.account_id
         or principal.is_admin
         or any(principal.acts_in_community(c, Role.COMMUNITY_ADMIN) for c in community_ids)
     )
@@ -100,7 +100,7 @@ async def create_committee_member(
             existing = await RoleGrant.filter(
                 account_id=account_id, role=Role.COMMITTEE_MEMBER, community_id__in=community_ids
             ).using_db(conn)
-            granted = {g.community_id for g in existing}  # type: ignore[attr-defined]
+            granted = {g.community_id for g in existing}
             await RoleGrant.bulk_create(
                 [
                     RoleGrant(

@@ -97,7 +97,7 @@ async def create_slots(
             room = found.get(s.room_id)
             if room is None:
                 v.add(ErrorCode.NOT_FOUND, "No such room.", f"slots.{i}.roomId")
-            elif room.community_id not in communities:  # type: ignore[attr-defined]
+            elif room.community_id not in communities:
                 v.add(
                     ErrorCode.INVALID,
                     "The room is not in one of the member's communities.",
@@ -120,11 +120,11 @@ async def create_slots(
             for t in taken:
                 if not _overlaps(s.starts_at, s.ends_at, t.starts_at, t.ends_at):
                     continue
-                if t.member_id == member.id:  # type: ignore[attr-defined]
+                if t.member_id == member.id:
                     v.add(
                         ErrorCode.CONFLICT, "Overlaps another of the member's slots.", f"slots.{i}.startsAt"
                     )
-                elif s.room_id is not None and t.room_id == s.room_id:  # type: ignore[attr-defined]
+                elif s.room_id is not None and t.room_id == s.room_id:
                     v.add(ErrorCode.ALREADY_TAKEN, "The room is in use then.", f"slots.{i}.roomId")
         v.raise_if_any()
         for s in slots:
@@ -147,7 +147,7 @@ async def withdraw_slot(*, principal: Principal, slot_id: int) -> ConsultationSl
     slot = await ConsultationSlot.get_or_none(id=slot_id)
     if slot is None:
         raise UserError(ErrorCode.NOT_FOUND, "No such slot.", "slotId")
-    member, communities = await _member(slot.member_id, "slotId")  # type: ignore[attr-defined]
+    member, communities = await _member(slot.member_id, "slotId")
     if not manages_member(principal, member, communities):
         raise Forbidden("Only the committee member withdraws their slots.")
     changed = await ConsultationSlot.filter(id=slot.id, status=SlotStatus.OPEN).update(
@@ -174,7 +174,7 @@ async def slots_by_member(
         qs = qs.filter(status__not=SlotStatus.WITHDRAWN)
     grouped: dict[int, list[ConsultationSlot]] = defaultdict(list)
     for slot in await qs.order_by("starts_at", "id"):
-        grouped[slot.member_id].append(slot)  # type: ignore[attr-defined]
+        grouped[slot.member_id].append(slot)
     return [grouped.get(m, []) for m in member_ids]
 
 

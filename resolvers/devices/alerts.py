@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F, Q
@@ -72,7 +73,7 @@ def may_read(principal: Principal, community_id: int) -> bool:
 
 def may_handle(principal: Principal, alert: Alert) -> bool:
     """The community's staff; city operators once the alert has escalated."""
-    community_id: int = alert.community_id  # type: ignore[attr-defined]
+    community_id: int = alert.community_id
     if principal.acts_in_community(community_id, *COMMUNITY_STAFF):
         return True
     return alert.escalation_level >= 1 and principal.has_role(Role.CITY_OPERATOR)
@@ -86,20 +87,24 @@ async def property_communities(principal: Principal) -> set[int]:
     organizations = principal.organization_ids(Role.ORG_ADMIN)
     if not organizations:
         return set()
-    found = await Organization.filter(
-        id__in=organizations, kind=OrganizationKind.PROPERTY_MANAGEMENT, community_id__isnull=False
-    ).values_list("community_id", flat=True)
+    # tortoise types every values_list as tuples; flat=True gives the values themselves
+    found = cast(
+        list[int],
+        await Organization.filter(
+            id__in=organizations, kind=OrganizationKind.PROPERTY_MANAGEMENT, community_id__isnull=False
+        ).values_list("community_id", flat=True),
+    )
     return {int(c) for c in found}
 
 
 async def may_read_alert(principal: Principal, alert: Alert, device_kind: DeviceKind | None = None) -> bool:
-    community_id: int = alert.community_id  # type: ignore[attr-defined]
+    community_id: int = alert.community_id
     if may_read(principal, community_id):
         return True
     if community_id not in await property_communities(principal):
         return False
     if device_kind is None:
-        kinds = await Device.filter(id=alert.device_id).values_list("kind", flat=True)  # type: ignore[attr-defined]
+        kinds = cast(list[str], await Device.filter(id=alert.device_id).values_list("kind", flat=True))
         device_kind = DeviceKind(kinds[0]) if kinds else None
     return device_kind in INFRASTRUCTURE
 
@@ -262,14 +267,14 @@ async def _transition(
             raise UserError(
                 ErrorCode.INVALID_TRANSITION, f"The alert cannot become {event.value.lower()} now.", "id"
             )
-        fresh = await Alert.get(id=alert.id).using_db(conn)
+        fresh = await Alert.get(id=alert.id, using_db=conn)
         change = AlertChanged(
             alert_id=fresh.id,
             version=fresh.version,
             type=event.value,
             at=now,
             community_id=fresh.community_id,
-        )  # type: ignore[attr-defined]
+        )
         await record_events(conn, [change], actor_id=actor_id, note=note)
     await publish([change])
     return fresh
@@ -407,7 +412,7 @@ async def events_since(community_id: int, since: datetime | None) -> list[tuple[
     alerts_by_id = (
         {
             a.id: a
-            for a in await Alert.filter(id__in={r.alert_id for r in rows}).select_related(  # type: ignore[attr-defined]
+            for a in await Alert.filter(id__in={r.alert_id for r in rows}).select_related(
                 "device", "subject", "acknowledged_by"
             )
         }
@@ -420,11 +425,11 @@ async def events_since(community_id: int, since: datetime | None) -> list[tuple[
                 alert_id=r.alert_id,
                 version=r.version,
                 type=r.type.value,
-                at=r.at,  # type: ignore[attr-defined]
+                at=r.at,
                 community_id=r.community_id,
             ),
             alerts_by_id[r.alert_id],
-        )  # type: ignore[attr-defined]
+        )
         for r in rows
     ]
 

@@ -101,7 +101,7 @@ async def _seed(ctx: DemoContext) -> None:
         people[name] = person
     keys: list[str] = []
     devices: dict[str, tuple[Device, str, bool]] = {}
-    for serial, kind, code, wearer, lat, lng in DEVICES:
+    for serial, kind, code, wearer, device_lat, device_lng in DEVICES:
         community = ctx.communities.get(code)
         if community is None:
             continue
@@ -114,8 +114,8 @@ async def _seed(ctx: DemoContext) -> None:
                 kind=kind,
                 community_id=community.id,
                 wearer_id=people[wearer].id if wearer else None,
-                lat=lat,
-                lng=lng,
+                lat=device_lat,
+                lng=device_lng,
             )
         else:
             registered = await registry.rotate_key(principal=SYSTEM, device_id=device.id)

@@ -11,6 +11,9 @@ import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+
+from tortoise.queryset import QuerySet
 
 from api import events
 from api.audit import record_reads
@@ -64,20 +67,22 @@ async def alert_feed(
             key = (change.alert_id, change.version)
             alert = replayed.pop(key, None)
             if alert is None:
-                alert = await hub.load_once(
-                    (channel, *key), lambda a=change.alert_id: alerts.load_for_feed(a)
-                )
+                alert = await hub.load_once((channel, *key), partial(alerts.load_for_feed, change.alert_id))
             if alert is None or (infrastructure_only and alert.device.kind not in alerts.INFRASTRUCTURE):
                 continue
             yield AlertFeedItem(change=change, alert=alert)
 
 
+def _readings(ids: list[int]) -> QuerySet[Reading]:
+    return Reading.filter(id__in=ids).order_by("at", "id")
+
+
 async def readings_feed(*, principal: Principal, device_id: int) -> AsyncIterator[Reading]:
     """A device's readings as they arrive; the subscription itself is an audited read of health data."""
     device = await Device.get_or_none(id=device_id)
-    if device is None or not alerts.may_read(principal, device.community_id):  # type: ignore[attr-defined]
+    if device is None or not alerts.may_read(principal, device.community_id):
         raise Forbidden("Only the community's staff and city operators follow its devices.")
-    wearer_id: int | None = device.wearer_id  # type: ignore[attr-defined]
+    wearer_id: int | None = device.wearer_id
     if wearer_id is not None and principal.account_id is not None:
         subject = base64.b64encode(f"CareRecipient:{wearer_id}".encode()).decode()  # its global id
         await record_reads(
@@ -93,8 +98,7 @@ async def readings_feed(*, principal: Principal, device_id: int) -> AsyncIterato
             continue
         assert isinstance(item, ReadingsStored)
         rows = await events.hub().load_once(
-            (channel, tuple(item.reading_ids)),
-            lambda ids=item.reading_ids: Reading.filter(id__in=ids).order_by("at", "id"),
+            (channel, tuple(item.reading_ids)), partial(_readings, item.reading_ids)
         )
         for row in rows:
             yield row

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from tortoise.expressions import Q
 
@@ -82,11 +82,11 @@ class Accepted:
     alert_ids: list[int] = field(default_factory=list)
 
 
-def _int(value: Any) -> bool:
+def _int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -202,7 +202,7 @@ async def ingest(*, device: Device, readings: list[ReadingIn]) -> Accepted:
     now = clock.now()
     rules = await AlertRules.get_or_none(device_id=device.id)
     limits = thresholds(device.kind, rules)
-    wearer_id: int | None = device.wearer_id  # type: ignore[attr-defined]
+    wearer_id: int | None = device.wearer_id
     geofence = await Geofence.get_or_none(care_recipient_id=wearer_id) if wearer_id is not None else None
     unique: dict[int, ReadingIn] = {}
     batch: list[ReadingIn] = []
@@ -250,7 +250,7 @@ async def ingest(*, device: Device, readings: list[ReadingIn]) -> Accepted:
             drafts = [
                 alerts.Draft(
                     device_id=device.id,
-                    community_id=device.community_id,  # type: ignore[attr-defined]
+                    community_id=device.community_id,
                     subject_id=wearer_id,
                     hit=h,
                 )

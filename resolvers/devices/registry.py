@@ -83,9 +83,9 @@ async def register_device(
 
 async def _managed(principal: Principal, device_id: int) -> Device:
     device = await Device.get_or_none(id=device_id)
-    if device is None or not may_read(principal, device.community_id):  # type: ignore[attr-defined]
+    if device is None or not may_read(principal, device.community_id):
         raise UserError(ErrorCode.NOT_FOUND, "No such device.", "deviceId")
-    if not may_manage(principal, device.community_id):  # type: ignore[attr-defined]
+    if not may_manage(principal, device.community_id):
         raise Forbidden("Only the community's admin manages its devices.")
     return device
 
@@ -182,9 +182,9 @@ async def set_geofence(
 ) -> Geofence:
     """One circle per care recipient; leaving it raises GEOFENCE_EXIT on their wristband."""
     recipient = await CareRecipient.get_or_none(id=care_recipient_id)
-    if recipient is None or not may_read(principal, recipient.community_id):  # type: ignore[attr-defined]
+    if recipient is None or not may_read(principal, recipient.community_id):
         raise UserError(ErrorCode.NOT_FOUND, "No such person cared for.", "careRecipientId")
-    if not may_manage(principal, recipient.community_id):  # type: ignore[attr-defined]
+    if not may_manage(principal, recipient.community_id):
         raise Forbidden("Only the community's admin sets geofences.")
     v = Validator()
     v.point("center", lat, lng)
@@ -267,12 +267,12 @@ async def device_status_counts(community_ids: list[int]) -> list[dict[DeviceStat
 
 
 async def rules_by_device(device_ids: list[int]) -> list[AlertRules | None]:
-    found = {r.device_id: r for r in await AlertRules.filter(device_id__in=device_ids)}  # type: ignore[attr-defined]
+    found = {r.device_id: r for r in await AlertRules.filter(device_id__in=device_ids)}
     return [found.get(d) for d in device_ids]
 
 
 async def geofences_by_recipient(recipient_ids: list[int]) -> list[Geofence | None]:
-    found = {g.care_recipient_id: g for g in await Geofence.filter(care_recipient_id__in=recipient_ids)}  # type: ignore[attr-defined]
+    found = {g.care_recipient_id: g for g in await Geofence.filter(care_recipient_id__in=recipient_ids)}
     return [found.get(r) for r in recipient_ids]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import cast
 
 from tortoise.expressions import F, Q
 
@@ -38,14 +39,14 @@ async def run_timers(*, now: datetime) -> int:
 
 
 async def _rules(device_ids: list[int]) -> dict[int, AlertRules]:
-    return {r.device_id: r for r in await AlertRules.filter(device_id__in=device_ids)} if device_ids else {}  # type: ignore[attr-defined]
+    return {r.device_id: r for r in await AlertRules.filter(device_id__in=device_ids)} if device_ids else {}
 
 
 def _draft(device: Device, kind: AlertKind, at: datetime, detail: str) -> alerts.Draft:
     return alerts.Draft(
         device_id=device.id,
-        community_id=device.community_id,  # type: ignore[attr-defined]
-        subject_id=device.wearer_id,  # type: ignore[attr-defined]
+        community_id=device.community_id,
+        subject_id=device.wearer_id,
         hit=Hit(kind=kind, first_at=at, last_at=at, lat=device.lat, lng=device.lng, detail=detail),
     )
 
@@ -77,10 +78,14 @@ async def mark_offline(*, now: datetime) -> list[alerts.AlertChanged]:
                 .update(status=DeviceStatus.OFFLINE)
             ):
                 continue
+            # tortoise types every values_list as tuples; flat=True gives the values themselves
             went = set(
-                await Device.filter(id__in=ids, status=DeviceStatus.OFFLINE, last_seen_at__lt=cutoff)
-                .using_db(conn)
-                .values_list("id", flat=True)
+                cast(
+                    list[int],
+                    await Device.filter(id__in=ids, status=DeviceStatus.OFFLINE, last_seen_at__lt=cutoff)
+                    .using_db(conn)
+                    .values_list("id", flat=True),
+                )
             )
             drafts = [
                 _draft(d, AlertKind.DEVICE_OFFLINE, now, f"silent for {minutes} min")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise.expressions import Q
 
 from api.auth import COMMUNITY_STAFF, Principal
@@ -36,12 +38,12 @@ def require_admin(principal: Principal, community_id: int, what: str) -> None:
 def sees_member_service(principal: Principal, member: Member) -> bool:
     """三方可见: the member, their community's staff and their work unit's ORG_ADMIN, and no one else."""
     return (
-        principal.account_id == member.account_id  # type: ignore[attr-defined]
-        or is_staff_of(principal, member.community_id)  # type: ignore[attr-defined]
+        principal.account_id == member.account_id
+        or is_staff_of(principal, member.community_id)
         or (
             member.work_unit_id is not None
             and member.work_unit_id in principal.organization_ids(Role.ORG_ADMIN)
-        )  # type: ignore[attr-defined]
+        )
     )
 
 
@@ -52,13 +54,19 @@ def service_scope(principal: Principal, *, member_prefix: str = "member__") -> Q
     staff = principal.community_ids(*COMMUNITY_STAFF)
     if staff is None:
         return None
-    q = Q(**{f"{member_prefix}account_id": principal.account_id or -1})
+    q = _lookup(f"{member_prefix}account_id", principal.account_id or -1)
     if staff:
-        q |= Q(**{f"{member_prefix}community_id__in": sorted(staff)})
+        q |= _lookup(f"{member_prefix}community_id__in", sorted(staff))
     orgs = principal.organization_ids(Role.ORG_ADMIN)
     if orgs:
-        q |= Q(**{f"{member_prefix}work_unit_id__in": sorted(orgs)})
+        q |= _lookup(f"{member_prefix}work_unit_id__in", sorted(orgs))
     return q
+
+
+def _lookup(path: str, value: object) -> Q:
+    """`Q(<path>=value)` for a path built at run time (typed as Q's own keyword arguments are)."""
+    filters: dict[str, Any] = {path: value}
+    return Q(**filters)
 
 
 async def membership(principal: Principal, community_id: int) -> Member | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -79,14 +80,18 @@ async def check_in(
                 checked_in_at=now,
                 using_db=conn,
             )
+            # tortoise types every values_list as tuples; flat=True gives the values themselves
             have = set(
-                await RoleGrant.filter(
-                    account_id=principal.account_id,
-                    community_id=community.id,
-                    role__in=[Role.MEMBER, Role.RESIDENT],
+                cast(
+                    list[str],
+                    await RoleGrant.filter(
+                        account_id=principal.account_id,
+                        community_id=community.id,
+                        role__in=[Role.MEMBER, Role.RESIDENT],
+                    )
+                    .using_db(conn)
+                    .values_list("role", flat=True),
                 )
-                .using_db(conn)
-                .values_list("role", flat=True)
             )
             for role in (Role.MEMBER, Role.RESIDENT):
                 if role not in have:
@@ -185,7 +190,7 @@ async def _post(post_id: int) -> Post:
 async def claim_post(*, principal: Principal, post_id: int) -> Post:
     """认岗: take one place of the post; CAPACITY_REACHED when it is full, ALREADY_DONE when held."""
     post = await _post(post_id)
-    member = await require_membership(principal, post.community_id)  # type: ignore[attr-defined]
+    member = await require_membership(principal, post.community_id)
     try:
         async with transaction() as conn:
             await PostClaim.create(
@@ -206,7 +211,7 @@ async def claim_post(*, principal: Principal, post_id: int) -> Post:
 async def release_post(*, principal: Principal, post_id: int) -> Post:
     """Give a claimed place back."""
     post = await _post(post_id)
-    member = await require_membership(principal, post.community_id)  # type: ignore[attr-defined]
+    member = await require_membership(principal, post.community_id)
     async with transaction() as conn:
         deleted = await PostClaim.filter(post_id=post.id, member_id=member.id).using_db(conn).delete()
         if not deleted:
@@ -269,7 +274,7 @@ async def _team(team_id: int) -> Team:
 
 async def join_team(*, principal: Principal, team_id: int) -> Team:
     team = await _team(team_id)
-    member = await require_membership(principal, team.community_id)  # type: ignore[attr-defined]
+    member = await require_membership(principal, team.community_id)
     try:
         await TeamMembership.create(team_id=team.id, member_id=member.id, joined_at=clock.now())
     except IntegrityError as exc:
@@ -279,7 +284,7 @@ async def join_team(*, principal: Principal, team_id: int) -> Team:
 
 async def leave_team(*, principal: Principal, team_id: int) -> Team:
     team = await _team(team_id)
-    member = await require_membership(principal, team.community_id)  # type: ignore[attr-defined]
+    member = await require_membership(principal, team.community_id)
     if not await TeamMembership.filter(team_id=team.id, member_id=member.id).delete():
         raise UserError(ErrorCode.NOT_FOUND, "You are not in this team.", "teamId")
     return team

@@ -6,7 +6,7 @@ and 黄鹤楼街道's 黄小蜂助老送餐志愿服务队 of riders in 机安�
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from api import clock, points
 from api.auth import passwords
@@ -159,7 +159,7 @@ async def _crowd(community: Community, units: list[Organization], hashed: str, m
     return list(await Member.filter(community_id=community.id).order_by("id"))
 
 
-async def _order(community: Community, title: str, **values: object) -> ServiceOrder:
+async def _order(community: Community, title: str, **values: Any) -> ServiceOrder:
     order = await ServiceOrder.get_or_none(community_id=community.id, title=title)
     if order is None:
         now = clock.now()
@@ -182,7 +182,7 @@ async def _record(
         record = await ServiceRecord.create(
             member=member,
             community_id=order.community_id,
-            order=order,  # type: ignore[attr-defined]
+            order=order,
             minutes=minutes,
             summary=summary,
             at=order.completed_at or clock.now(),
@@ -197,7 +197,7 @@ async def _record(
             )
             await points.apply(
                 account_id=member.account_id,
-                delta=earned,  # type: ignore[attr-defined]
+                delta=earned,
                 reason=f"服务纪实评价 {rating.value}: {minutes} 分钟",
                 source=f"serviceRecord:{record.id}",
                 key=f"service-record:{record.id}",
@@ -271,12 +271,12 @@ async def seed_demo(ctx: DemoContext) -> None:
 
     # teams
     teams = {}
-    for code, name, kind, specialty, leader in TEAMS:
+    for code, name, team_kind, specialty, leader in TEAMS:
         team, _ = await Team.get_or_create(
             community=ctx.communities[code],
             name=name,
             defaults={
-                "kind": kind,
+                "kind": team_kind,
                 "specialty": specialty,
                 "leader": members.get(leader) if leader else None,
                 "created_at": now,
@@ -403,7 +403,7 @@ async def seed_demo(ctx: DemoContext) -> None:
                     minutes=m,
                     note=n,
                     logged_by_id=members["xiongwen"].account_id,
-                )  # type: ignore[attr-defined]
+                )
                 for d, m, n in (
                     (90, 60, "第一次上门, 陪梁爹爹聊天, 留了电话"),
                     (45, 40, "帮忙打扫卫生, 检查燃气阀门"),
@@ -477,7 +477,7 @@ async def seed_demo(ctx: DemoContext) -> None:
             "created_at": now - timedelta(days=30),
         },
     )
-    if elevator.project_id is None:  # type: ignore[attr-defined]
+    if elevator.project_id is None:
         await Need.filter(id=elevator.id).update(status=NeedStatus.ADOPTED, project_id=lift.id)
     lamps, _ = await Project.get_or_create(
         community=brj,

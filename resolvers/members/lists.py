@@ -124,8 +124,8 @@ async def _project(project_id: int) -> Project:
 async def finish_project(*, principal: Principal, project_id: int) -> Project:
     """The community's admin, or the lead unit's ORG_ADMIN, reports the project done."""
     project = await _project(project_id)
-    lead = project.lead_unit_id in principal.organization_ids(Role.ORG_ADMIN)  # type: ignore[attr-defined]
-    if not lead and not is_admin_of(principal, project.community_id):  # type: ignore[attr-defined]
+    lead = project.lead_unit_id in principal.organization_ids(Role.ORG_ADMIN)
+    if not lead and not is_admin_of(principal, project.community_id):
         raise Forbidden("Only the community's admin or the lead unit finishes a project.")
     finished = await Project.filter(id=project.id, status=ProjectStatus.IN_PROGRESS).update(
         status=ProjectStatus.FINISHED, finished_at=clock.now()
@@ -143,7 +143,7 @@ async def evaluate_project(
     comment_ = v.text("comment", comment, max_length=2000, required=False)
     v.raise_if_any()
     project = await _project(project_id)
-    if not principal.acts_in_community(project.community_id, *COMMUNITY_PEOPLE):  # type: ignore[attr-defined]
+    if not principal.acts_in_community(project.community_id, *COMMUNITY_PEOPLE):
         raise Forbidden("Only the community's residents evaluate its projects.")
     if project.status != ProjectStatus.FINISHED:
         raise UserError(ErrorCode.INVALID_TRANSITION, "Only a finished project is evaluated.", "projectId")

@@ -70,7 +70,7 @@ def _moved_in(mode: CommunityMode, members: list[Member]) -> set[int]:
     if mode is CommunityMode.EXTREME:
         return {m.id for m in members}
     if mode is CommunityMode.EMERGENCY:
-        return {m.id for m in members if m.work_unit_id is not None}  # type: ignore[attr-defined]
+        return {m.id for m in members if m.work_unit_id is not None}
     return set()
 
 
@@ -83,8 +83,8 @@ async def _reassign(conn: BaseDBAsyncClient, community_id: int, mode: CommunityM
     memberships = (
         list(await TeamMembership.filter(team_id__in=[t.id for t in teams]).using_db(conn)) if teams else []
     )
-    by_mode = {m.member_id for m in memberships if m.by_mode}  # type: ignore[attr-defined]
-    volunteered = {m.member_id for m in memberships if m.team_id in emergency and not m.by_mode}  # type: ignore[attr-defined]
+    by_mode = {m.member_id for m in memberships if m.by_mode}
+    volunteered = {m.member_id for m in memberships if m.team_id in emergency and not m.by_mode}
     target = _moved_in(mode, members)
     move_in = sorted(target - by_mode - volunteered)
     restore = sorted(by_mode - target)
@@ -119,8 +119,8 @@ async def _reassign(conn: BaseDBAsyncClient, community_id: int, mode: CommunityM
             )
         sizes = {t: 0 for t in emergency}
         for m in memberships:
-            if m.team_id in sizes and not m.suspended and m.member_id not in restore:  # type: ignore[attr-defined]
-                sizes[m.team_id] += 1  # type: ignore[attr-defined]
+            if m.team_id in sizes and not m.suspended and m.member_id not in restore:
+                sizes[m.team_id] += 1
         heap = [(n, t) for t, n in sizes.items()]
         heapq.heapify(heap)
         rows = []

@@ -82,7 +82,7 @@ def rule_of(row: PointsRule | None) -> dict[ServiceRating, int]:
 
 async def points_rules(community_ids: list[int]) -> list[dict[ServiceRating, int]]:
     """Each community's coefficients (points per 100 minutes), in one statement."""
-    rows = {r.community_id: r for r in await PointsRule.filter(community_id__in=community_ids)}  # type: ignore[attr-defined]
+    rows = {r.community_id: r for r in await PointsRule.filter(community_id__in=community_ids)}
     return [rule_of(rows.get(c)) for c in community_ids]
 
 
@@ -212,7 +212,7 @@ async def _move(order: ServiceOrder, from_: tuple[S, ...], to: S, **changes: obj
 async def dispatch_order(*, principal: Principal, order_id: int) -> ServiceOrder:
     """社区派单: the community puts a resident's request up for its members to accept."""
     order = await _order(order_id)
-    require_admin(principal, order.community_id, "dispatches service orders")  # type: ignore[attr-defined]
+    require_admin(principal, order.community_id, "dispatches service orders")
     if not await _move(order, (S.REQUESTED,), S.DISPATCHED, dispatched_at=clock.now()):
         raise _refused(await _order(order_id), "dispatched")
     return await _order(order_id)
@@ -221,7 +221,7 @@ async def dispatch_order(*, principal: Principal, order_id: int) -> ServiceOrder
 async def approve_order(*, principal: Principal, order_id: int) -> ServiceOrder:
     """The community approves a member's proposal; the proposer then does it."""
     order = await _order(order_id)
-    require_admin(principal, order.community_id, "approves proposed services")  # type: ignore[attr-defined]
+    require_admin(principal, order.community_id, "approves proposed services")
     if not await _move(order, (S.PROPOSED,), S.ACCEPTED, accepted_at=clock.now()):
         raise _refused(await _order(order_id), "approved")
     return await _order(order_id)
@@ -230,8 +230,8 @@ async def approve_order(*, principal: Principal, order_id: int) -> ServiceOrder:
 async def accept_order(*, principal: Principal, order_id: int) -> ServiceOrder:
     """党员接单: of concurrent accepts exactly one wins, the others get ALREADY_TAKEN."""
     order = await _order(order_id)
-    member = await require_membership(principal, order.community_id)  # type: ignore[attr-defined]
-    if order.requester_id == principal.account_id:  # type: ignore[attr-defined]
+    member = await require_membership(principal, order.community_id)
+    if order.requester_id == principal.account_id:
         raise UserError(ErrorCode.NOT_ALLOWED, "You cannot accept your own request.", "id")
     if not await _move(order, (S.DISPATCHED,), S.ACCEPTED, assignee_id=member.id, accepted_at=clock.now()):
         current = await _order(order_id)
@@ -256,8 +256,8 @@ async def complete_order(*, principal: Principal, order_id: int, minutes: int, s
     summary_ = v.text("summary", summary, max_length=2000)
     v.raise_if_any()
     order = await _order(order_id)
-    member = await require_membership(principal, order.community_id)  # type: ignore[attr-defined]
-    if order.assignee_id != member.id:  # type: ignore[attr-defined]
+    member = await require_membership(principal, order.community_id)
+    if order.assignee_id != member.id:
         raise Forbidden("Only the member doing this order completes it.")
     now = clock.now()
     async with transaction() as conn:
@@ -271,7 +271,7 @@ async def complete_order(*, principal: Principal, order_id: int, minutes: int, s
         record = await ServiceRecord.create(
             member_id=member.id,
             community_id=order.community_id,
-            order_id=order.id,  # type: ignore[attr-defined]
+            order_id=order.id,
             minutes=minutes,
             summary=summary_,
             at=now,
@@ -283,9 +283,9 @@ async def complete_order(*, principal: Principal, order_id: int, minutes: int, s
 async def cancel_order(*, principal: Principal, order_id: int) -> ServiceOrder:
     """The requester cancels until a member has accepted; the community's admin while it is open."""
     order = await _order(order_id)
-    if is_admin_of(principal, order.community_id):  # type: ignore[attr-defined]
+    if is_admin_of(principal, order.community_id):
         allowed: tuple[S, ...] = OPEN
-    elif order.requester_id == principal.account_id:  # type: ignore[attr-defined]
+    elif order.requester_id == principal.account_id:
         allowed = (S.REQUESTED, S.PROPOSED, S.DISPATCHED)
     else:
         raise Forbidden("Only who asked for it, or the community's admin, cancels an order.")
@@ -331,10 +331,10 @@ def service_orders(
 def may_see_order(principal: Principal, order: ServiceOrder, mine: list[Member]) -> bool:
     """As `service_orders`, for one order; `mine` are the principal's memberships."""
     return (
-        order.requester_id == principal.account_id  # type: ignore[attr-defined]
-        or order.assignee_id in {m.id for m in mine}  # type: ignore[attr-defined]
-        or is_staff_of(principal, order.community_id)  # type: ignore[attr-defined]
-        or (order.status == S.DISPATCHED and order.community_id in {m.community_id for m in mine})  # type: ignore[attr-defined]
+        order.requester_id == principal.account_id
+        or order.assignee_id in {m.id for m in mine}
+        or is_staff_of(principal, order.community_id)
+        or (order.status == S.DISPATCHED and order.community_id in {m.community_id for m in mine})
     )
 
 
@@ -374,8 +374,8 @@ async def rate_record(*, principal: Principal, record_id: int, rating: ServiceRa
     record = await ServiceRecord.get_or_none(id=record_id).select_related("member")
     if record is None:
         raise UserError(ErrorCode.NOT_FOUND, "No such service record.", "id")
-    require_admin(principal, record.community_id, "rates service records")  # type: ignore[attr-defined]
-    rule = (await points_rules([record.community_id]))[0]  # type: ignore[attr-defined]
+    require_admin(principal, record.community_id, "rates service records")
+    rule = (await points_rules([record.community_id]))[0]
     earned = points_for(record.minutes, rating, rule)
     now = clock.now()
     async with transaction() as conn:
@@ -388,7 +388,7 @@ async def rate_record(*, principal: Principal, record_id: int, rating: ServiceRa
             raise UserError(ErrorCode.ALREADY_DONE, "This record has already been rated.", "id")
         if earned > 0:
             await points.apply(
-                account_id=record.member.account_id,  # type: ignore[attr-defined]
+                account_id=record.member.account_id,
                 delta=earned,
                 reason=f"服务纪实评价 {rating.value}: {record.minutes} 分钟",
                 source=f"serviceRecord:{record.id}",

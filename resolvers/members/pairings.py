@@ -29,7 +29,7 @@ async def create_pairing(*, principal: Principal, recipient_id: int, member_id: 
     recipient = await CareRecipient.get_or_none(id=recipient_id)
     if recipient is None:
         raise UserError(ErrorCode.NOT_FOUND, "No such care recipient.", "recipientId")
-    community_id: int = recipient.community_id  # type: ignore[attr-defined]
+    community_id: int = recipient.community_id
     own = await membership(principal, community_id)
     if member_id is None or (own is not None and own.id == member_id):
         if own is None:
@@ -41,7 +41,7 @@ async def create_pairing(*, principal: Principal, recipient_id: int, member_id: 
         found = await Member.get_or_none(id=member_id)
         if found is None:
             raise UserError(ErrorCode.NOT_FOUND, "No such member.", "memberId")
-        if found.community_id != community_id:  # type: ignore[attr-defined]
+        if found.community_id != community_id:
             raise UserError(
                 ErrorCode.NOT_ALLOWED, "The member has not checked in to this community.", "memberId"
             )
@@ -65,8 +65,8 @@ async def _pairing(principal: Principal, pairing_id: int) -> tuple[Pairing, bool
     pairing = await Pairing.get_or_none(id=pairing_id).select_related("member")
     if pairing is None:
         raise UserError(ErrorCode.NOT_FOUND, "No such pairing.", "pairingId")
-    is_member = pairing.member.account_id == principal.account_id  # type: ignore[attr-defined]
-    if not is_member and not principal.acts_in_community(pairing.community_id, *COMMUNITY_STAFF):  # type: ignore[attr-defined]
+    is_member = pairing.member.account_id == principal.account_id
+    if not is_member and not principal.acts_in_community(pairing.community_id, *COMMUNITY_STAFF):
         raise Forbidden("Only the paired member and the community's staff do this.")
     return pairing, is_member
 
@@ -104,9 +104,9 @@ async def log_visit(*, principal: Principal, pairing_id: int, minutes: int, note
 
 def may_see_pairing(principal: Principal, pairing: Pairing, member: Member | None) -> bool:
     """The paired member and the community's staff."""
-    return (member is not None and member.account_id == principal.account_id) or is_staff_of(  # type: ignore[attr-defined]
+    return (member is not None and member.account_id == principal.account_id) or is_staff_of(
         principal,
-        pairing.community_id,  # type: ignore[attr-defined]
+        pairing.community_id,
     )
 
 

@@ -55,9 +55,9 @@ async def routes_of(community_ids: list[int]) -> list[dict[ReportCategory, Route
         for r in await ReportRoute.filter(community_id__in=community_ids)
     }
     kinds = {d.kind for d in DEFAULT_ROUTES.values() if d.kind is not None}
-    first_of_kind: dict[tuple[int, OrganizationKind], int] = {}
+    first_of_kind: dict[tuple[int | None, OrganizationKind], int] = {}
     for org in await Organization.filter(community_id__in=community_ids, kind__in=list(kinds)).order_by("id"):
-        first_of_kind.setdefault((org.community_id, OrganizationKind(org.kind)), org.id)  # type: ignore[attr-defined]
+        first_of_kind.setdefault((org.community_id, OrganizationKind(org.kind)), org.id)
 
     def route(cid: int, category: ReportCategory) -> Route:
         if (cid, category) in own:
@@ -113,7 +113,7 @@ async def escalation_target(report: Report, level: int) -> int | None:
     if level == 1 and street is not None:
         return street.id
     if level >= 1:
-        parent_id: int | None = street.parent_id if street is not None else None  # type: ignore[attr-defined]
+        parent_id: int | None = street.parent_id if street is not None else None
         if parent_id is not None:
             parent = await Organization.get_or_none(id=parent_id, kind=OrganizationKind.CITY_OPS_CENTER)
             if parent is not None:

@@ -82,4 +82,4 @@ async def sign_up_for_activity(*, principal: Principal, activity_id: int) -> Sta
 
 async def signed_up_activity_ids(account_id: int, activity_ids: list[int]) -> set[int]:
     rows = await StationActivitySignup.filter(account_id=account_id, activity_id__in=activity_ids)
-    return {r.activity_id for r in rows}  # type: ignore[attr-defined]
+    return {r.activity_id for r in rows}

@@ -62,7 +62,7 @@ async def restock_reward(*, principal: Principal, reward_id: int, add: int) -> R
     reward = await Reward.get_or_none(id=reward_id)
     if reward is None:
         raise UserError(ErrorCode.NOT_FOUND, "No such reward.", "rewardId")
-    await managed_station(principal, reward.station_id)  # type: ignore[attr-defined]
+    await managed_station(principal, reward.station_id)
     changed = await Reward.filter(id=reward_id, stock__gte=max(0, -add)).update(stock=F("stock") + add)
     if not changed:
         raise UserError(ErrorCode.OUT_OF_RANGE, "The stock cannot go below zero.", "add")
@@ -84,7 +84,7 @@ async def _by_key(account_id: int, key: str | None, reward_id: int) -> Redemptio
     if key is None:
         return None
     existing = await Redemption.get_or_none(account_id=account_id, idempotency_key=key)
-    if existing is not None and existing.reward_id != reward_id:  # type: ignore[attr-defined]
+    if existing is not None and existing.reward_id != reward_id:
         raise UserError(
             ErrorCode.CONFLICT, "This idempotency key was used for another reward.", "idempotencyKey"
         )
@@ -117,7 +117,7 @@ async def redeem_reward(
             # the redemption first: a concurrent retry with the same key stops at its unique index
             redemption = await Redemption.create(
                 reward_id=reward.id,
-                station_id=reward.station_id,  # type: ignore[attr-defined]
+                station_id=reward.station_id,
                 account_id=account_id,
                 points_spent=reward.points_cost,
                 code=_new_code(),
@@ -146,7 +146,7 @@ async def collect_redemption(*, principal: Principal, code: str) -> Redemption:
     redemption = await Redemption.get_or_none(code=(code or "").strip().upper())
     if redemption is None:
         raise UserError(ErrorCode.NOT_FOUND, "No redemption has this code.", "code")
-    station = await Station.get(id=redemption.station_id)  # type: ignore[attr-defined]
+    station = await Station.get(id=redemption.station_id)
     if not manages(principal, station):
         raise Forbidden("Only the station's managers check redemptions off.")
     changed = await Redemption.filter(id=redemption.id, status=RedemptionStatus.ISSUED).update(

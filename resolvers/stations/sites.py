@@ -46,8 +46,8 @@ def account_id_of(principal: Principal) -> int:
 
 def manages(principal: Principal, station: Station) -> bool:
     """ADMIN, the COMMUNITY_ADMIN of the station's community, or an ORG_ADMIN of its managing unit."""
-    community_id: int | None = station.community_id  # type: ignore[attr-defined]
-    unit_id: int | None = station.managing_unit_id  # type: ignore[attr-defined]
+    community_id: int | None = station.community_id
+    unit_id: int | None = station.managing_unit_id
     return (
         principal.is_admin
         or (community_id is not None and principal.acts_in_community(community_id, Role.COMMUNITY_ADMIN))
@@ -313,7 +313,7 @@ async def rewards_by_station(station_ids: list[int]) -> list[list[Reward]]:
     """Active rewards of each station, in key order (a DataLoader batch)."""
     grouped: dict[int, list[Reward]] = {}
     for reward in await Reward.filter(station_id__in=station_ids, active=True).order_by("points_cost", "id"):
-        grouped.setdefault(reward.station_id, []).append(reward)  # type: ignore[attr-defined]
+        grouped.setdefault(reward.station_id, []).append(reward)
     return [grouped.get(i, []) for i in station_ids]
 
 
@@ -325,5 +325,5 @@ async def activities_by_station(
         "starts_at", "id"
     )
     for activity in rows:
-        grouped.setdefault(activity.station_id, []).append(activity)  # type: ignore[attr-defined]
+        grouped.setdefault(activity.station_id, []).append(activity)
     return [grouped.get(i, []) for i in station_ids]

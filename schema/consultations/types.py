@@ -56,7 +56,7 @@ ConsultationUpdateKindEnum = strawberry.enum(
 
 async def _member_account_id(info: Info, member_id: int) -> int | None:
     row = await info.context.loaders.by_id(CommitteeMemberRow).load(member_id)
-    return None if row is None else row.account_id  # type: ignore[attr-defined]
+    return None if row is None else row.account_id
 
 
 @strawberry.federation.type(
@@ -138,7 +138,7 @@ class Room(ModelNode):
 
     @classmethod
     def from_model(cls, obj: RoomRow) -> Self:
-        return cls(id=obj.id, name=obj.name, address=obj.address, community_id=obj.community_id)  # type: ignore[attr-defined]
+        return cls(id=obj.id, name=obj.name, address=obj.address, community_id=obj.community_id)
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
@@ -171,8 +171,8 @@ class ConsultationSlot(ModelNode):
             starts_at=obj.starts_at,
             ends_at=obj.ends_at,
             mode=obj.mode,
-            member_id=obj.member_id,  # type: ignore[attr-defined]
-            room_id=obj.room_id,  # type: ignore[attr-defined]
+            member_id=obj.member_id,
+            room_id=obj.room_id,
             row=obj,
         )
 
@@ -210,8 +210,8 @@ class ConsultationMessage(ModelNode):
             id=obj.id,
             body=obj.body,
             sent_at=obj.sent_at,
-            author_id=obj.author_id,  # type: ignore[attr-defined]
-            consultation_id=obj.consultation_id,  # type: ignore[attr-defined]
+            author_id=obj.author_id,
+            consultation_id=obj.consultation_id,
         )
 
     @classmethod
@@ -234,11 +234,11 @@ async def _parties(
     info: Info, found: Sequence[ConsultationRow], rows: Sequence[ConsultationRow | None]
 ) -> list[bool]:
     principal = info.context.principal
-    members = await info.context.loaders.by_id(CommitteeMemberRow).load_many([r.member_id for r in found])  # type: ignore[attr-defined]
-    member_accounts = {m.id: m.account_id for m in members if m is not None}  # type: ignore[attr-defined]
+    members = await info.context.loaders.by_id(CommitteeMemberRow).load_many([r.member_id for r in found])
+    member_accounts = {m.id: m.account_id for m in members if m is not None}
     return [
         r is not None
-        and (principal.is_admin or principal.account_id in (r.resident_id, member_accounts.get(r.member_id)))  # type: ignore[attr-defined]
+        and (principal.is_admin or principal.account_id in (r.resident_id, member_accounts.get(r.member_id)))
         for r in rows
     ]
 
@@ -271,9 +271,9 @@ class Consultation(ModelNode):
             cancel_reason=obj.cancel_reason,
             created_at=obj.created_at,
             updated_at=obj.updated_at,
-            slot_id=obj.slot_id,  # type: ignore[attr-defined]
-            member_id=obj.member_id,  # type: ignore[attr-defined]
-            resident_id=obj.resident_id,  # type: ignore[attr-defined]
+            slot_id=obj.slot_id,
+            member_id=obj.member_id,
+            resident_id=obj.resident_id,
         )
 
     @classmethod
@@ -385,7 +385,7 @@ class AccountConsultations:
         account_id: int = self.id  # type: ignore[attr-defined]
 
         async def batch(ids: list[int]) -> list[CommitteeMemberRow | None]:
-            rows = {r.account_id: r for r in await CommitteeMemberRow.filter(account_id__in=ids)}  # type: ignore[attr-defined]
+            rows = {r.account_id: r for r in await CommitteeMemberRow.filter(account_id__in=ids)}
             return [rows.get(i) for i in ids]
 
         row = await info.context.loaders.get("CommitteeMemberByAccount", batch).load(account_id)

@@ -95,11 +95,13 @@ class CommunityMembers:
 class MembersStats:
     """On `CommunityStats` (reads `self.community_id`)."""
 
+    community_id: strawberry.Private[int]
+
     @strawberry.field(description="Members checked in to the community (双报到).")
     async def members(self, info: Info) -> int:
         return await info.context.loaders.get("MemberCountByCommunity", checkin.member_counts).load(
             self.community_id
-        )  # type: ignore[attr-defined]
+        )
 
 
 @strawberry.type

@@ -70,11 +70,11 @@ class Need(ModelNode):
             created_at=obj.created_at,
             community_id=obj.community_id,
             project_id=obj.project_id,
-        )  # type: ignore[attr-defined]
+        )
 
     @classmethod
-    async def visible(cls, info: Info, rows: Sequence[NeedRow]) -> list[bool]:  # type: ignore[override]
-        return [_reads(info, r.community_id) for r in rows]  # type: ignore[attr-defined]
+    async def visible(cls, info: Info, rows: Sequence[NeedRow]) -> list[bool]:
+        return [_reads(info, r.community_id) for r in rows]
 
     @strawberry.field
     async def community(self, info: Info) -> CommunityRef:
@@ -115,14 +115,14 @@ class Project(ModelNode):
             status=obj.status,
             created_at=obj.created_at,
             finished_at=obj.finished_at,
-            community_id=obj.community_id,  # type: ignore[attr-defined]
+            community_id=obj.community_id,
             lead_unit_id=obj.lead_unit_id,
-        )  # type: ignore[attr-defined]
+        )
 
     @classmethod
-    async def visible(cls, info: Info, rows: Sequence[ProjectRow]) -> list[bool]:  # type: ignore[override]
+    async def visible(cls, info: Info, rows: Sequence[ProjectRow]) -> list[bool]:
         orgs = info.context.principal.organization_ids(Role.ORG_ADMIN)
-        return [_reads(info, r.community_id) or r.lead_unit_id in orgs for r in rows]  # type: ignore[attr-defined]
+        return [_reads(info, r.community_id) or r.lead_unit_id in orgs for r in rows]
 
     @strawberry.field
     async def community(self, info: Info) -> CommunityRef:

@@ -304,7 +304,7 @@ class Query:
             community_id=cid,
             statuses=f.status,
             mine=f.mine,
-            member_community_ids={m.community_id for m in mine},  # type: ignore[attr-defined]
+            member_community_ids={m.community_id for m in mine},
         )
         return await connection(
             info, qs, ServiceOrder.from_model, first=first, after=after, last=last, before=before

@@ -27,13 +27,13 @@ from api.models.members import Visit as VisitRow
 from api.models.places import CommunityMode
 from api.models.points import PointsLedgerEntry as LedgerRow
 from resolvers.members import access, checkin, orders, pairings
-from schema.base import Connection, ModelNode, empty_connection, nested_connection
+from schema.base import Connection, Edge, ModelNode, empty_connection, nested_connection
 from schema.care import CareRecipient
 from schema.context import Info
 
 if TYPE_CHECKING:
     from schema.accounts import Account
-    from schema.places import Community, Organization
+    from schema.places import Community, CommunityModeEnum, Organization
 
 MemberKindEnum = strawberry.enum(
     MemberKind, name="MemberKind", description="Party member, volunteer or gig worker."
@@ -94,7 +94,7 @@ class Member(ModelNode):
         )
 
     @classmethod
-    async def visible(cls, info: Info, rows: Sequence[MemberRow]) -> list[bool]:  # type: ignore[override]
+    async def visible(cls, info: Info, rows: Sequence[MemberRow]) -> list[bool]:
         return [access.sees_member_service(info.context.principal, r) for r in rows]
 
     def _sees_service(self, info: Info) -> bool:
@@ -102,22 +102,22 @@ class Member(ModelNode):
 
     def _is_self(self, info: Info) -> bool:
         principal = info.context.principal
-        return principal.account_id == self.row.account_id or principal.is_admin  # type: ignore[attr-defined]
+        return principal.account_id == self.row.account_id or principal.is_admin
 
     @strawberry.field(description="The member's name as shown to others.")
     async def display_name(self, info: Info) -> str:
-        account = await info.context.loaders.by_id(AccountRow).load(self.row.account_id)  # type: ignore[attr-defined]
+        account = await info.context.loaders.by_id(AccountRow).load(self.row.account_id)
         return account.display_name if account else ""
 
     @strawberry.field(description="The community the member checked in to.")
     async def community(self, info: Info) -> CommunityRef:
-        return await load_community(info, self.row.community_id)  # type: ignore[attr-defined]
+        return await load_community(info, self.row.community_id)
 
     @strawberry.field(description="The member's work unit (单位), whose ORG_ADMIN sees their service.")
     async def work_unit(self, info: Info) -> OrganizationRef | None:
         from schema.places import Organization
 
-        return await Organization.load(info, self.row.work_unit_id)  # type: ignore[attr-defined]
+        return await Organization.load(info, self.row.work_unit_id)
 
     @strawberry.field(
         description="The account's points balance; for the member, their community's staff and work unit."
@@ -125,7 +125,7 @@ class Member(ModelNode):
     async def points(self, info: Info) -> int | None:
         if not self._sees_service(info):
             return None
-        account = await info.context.loaders.by_id(AccountRow).load(self.row.account_id)  # type: ignore[attr-defined]
+        account = await info.context.loaders.by_id(AccountRow).load(self.row.account_id)
         return account.points_balance if account else 0
 
     @strawberry.field(
@@ -159,7 +159,7 @@ class Member(ModelNode):
             "LedgerByAccount",
             LedgerRow.all(),
             parent_column="account_id",
-            parent_id=self.row.account_id,  # type: ignore[attr-defined]
+            parent_id=self.row.account_id,
             order=("-id",),
             to_node=PointsLedgerEntry.from_model,
             first=first,
@@ -168,7 +168,7 @@ class Member(ModelNode):
 
     @strawberry.field(description="认亲: the member's pairings, ended ones included, newest first.")
     async def pairings(self, info: Info) -> list[Pairing]:
-        if not (self._is_self(info) or access.is_staff_of(info.context.principal, self.row.community_id)):  # type: ignore[attr-defined]
+        if not (self._is_self(info) or access.is_staff_of(info.context.principal, self.row.community_id)):
             return []
         rows = await info.context.loaders.many_by(PairingRow, "member_id", "-started_at", "-id").load(self.id)
         return [Pairing.from_model(r) for r in rows]
@@ -178,14 +178,14 @@ class Member(ModelNode):
     )
     async def teams(self, info: Info) -> list[Team]:
         links = await info.context.loaders.many_by(TeamMembershipRow, "member_id", "id").load(self.id)
-        ids = [link.team_id for link in links if not link.suspended]  # type: ignore[attr-defined]
+        ids = [link.team_id for link in links if not link.suspended]
         rows = await info.context.loaders.by_id(TeamRow).load_many(ids)
         return [Team.from_model(r) for r in rows if r is not None]
 
     @strawberry.field(description="认岗: the posts the member holds.")
     async def posts(self, info: Info) -> list[Post]:
         claims = await info.context.loaders.many_by(PostClaimRow, "member_id", "id").load(self.id)
-        rows = await info.context.loaders.by_id(PostRow).load_many([c.post_id for c in claims])  # type: ignore[attr-defined]
+        rows = await info.context.loaders.by_id(PostRow).load_many([c.post_id for c in claims])
         return [Post.from_model(r) for r in rows if r is not None]
 
 
@@ -210,7 +210,7 @@ class Post(ModelNode):
             capacity=obj.capacity,
             claimed_count=obj.claimed_count,
             community_id=obj.community_id,
-        )  # type: ignore[attr-defined]
+        )
 
     @strawberry.field
     async def community(self, info: Info) -> CommunityRef:
@@ -219,11 +219,11 @@ class Post(ModelNode):
     @strawberry.field(description="Whether the logged-in member holds this post.")
     async def claimed_by_me(self, info: Info) -> bool:
         mine = await my_memberships(info)
-        member = next((m for m in mine if m.community_id == self.community_id), None)  # type: ignore[attr-defined]
+        member = next((m for m in mine if m.community_id == self.community_id), None)
         if member is None:
             return False
         claims = await info.context.loaders.many_by(PostClaimRow, "member_id", "id").load(member.id)
-        return any(c.post_id == self.id for c in claims)  # type: ignore[attr-defined]
+        return any(c.post_id == self.id for c in claims)
 
 
 @strawberry.type(description="A service team (服务队) or emergency team (应急队).")
@@ -245,7 +245,7 @@ class Team(ModelNode):
             specialty=obj.specialty,
             community_id=obj.community_id,
             leader_id=obj.leader_id,
-        )  # type: ignore[attr-defined]
+        )
 
     @strawberry.field
     async def community(self, info: Info) -> CommunityRef:
@@ -281,9 +281,11 @@ class Team(ModelNode):
             after=after,
         )
         rows = await info.context.loaders.by_id(MemberRow).load_many([e.node.member_id for e in links.edges])
+        edges: list[Edge[Member]] = []
         for edge, row in zip(links.edges, rows, strict=True):
-            edge.node = Member.from_model(row)
-        return links  # type: ignore[return-value]
+            assert row is not None  # a membership's member is not null, and cascades
+            edges.append(Edge(cursor=edge.cursor, node=Member.from_model(row)))
+        return Connection(edges=edges, page_info=links.page_info, _count=links._count)
 
 
 # ------------------------------------------------------------------ orders and records
@@ -325,25 +327,25 @@ class ServiceOrder(ModelNode):
         )
 
     @classmethod
-    async def visible(cls, info: Info, rows: Sequence[ServiceOrderRow]) -> list[bool]:  # type: ignore[override]
+    async def visible(cls, info: Info, rows: Sequence[ServiceOrderRow]) -> list[bool]:
         mine = await my_memberships(info)
         return [orders.may_see_order(info.context.principal, r, mine) for r in rows]
 
     @strawberry.field
     async def community(self, info: Info) -> CommunityRef:
-        return await load_community(info, self.row.community_id)  # type: ignore[attr-defined]
+        return await load_community(info, self.row.community_id)
 
     @strawberry.field(description="Who asked for it (or proposed it).")
     async def requester(self, info: Info) -> AccountRef:
         from schema.accounts import Account
 
-        found = await Account.load(info, self.row.requester_id)  # type: ignore[attr-defined]
+        found = await Account.load(info, self.row.requester_id)
         assert found is not None
         return found
 
     @strawberry.field(description="The member doing it: who accepted it, or who proposed it.")
     async def assignee(self, info: Info) -> Member | None:
-        return await Member.load(info, self.row.assignee_id)  # type: ignore[attr-defined]
+        return await Member.load(info, self.row.assignee_id)
 
     @strawberry.field(description="The service record, once completed.")
     async def service_record(self, info: Info) -> ServiceRecord | None:
@@ -379,23 +381,23 @@ class ServiceRecord(ModelNode):
         )
 
     @classmethod
-    async def visible(cls, info: Info, rows: Sequence[ServiceRecordRow]) -> list[bool]:  # type: ignore[override]
-        members = await info.context.loaders.by_id(MemberRow).load_many([r.member_id for r in rows])  # type: ignore[attr-defined]
+    async def visible(cls, info: Info, rows: Sequence[ServiceRecordRow]) -> list[bool]:
+        members = await info.context.loaders.by_id(MemberRow).load_many([r.member_id for r in rows])
         return [m is not None and access.sees_member_service(info.context.principal, m) for m in members]
 
     @strawberry.field
     async def member(self, info: Info) -> Member:
-        row = await info.context.loaders.by_id(MemberRow).load(self.row.member_id)  # type: ignore[attr-defined]
+        row = await info.context.loaders.by_id(MemberRow).load(self.row.member_id)
         assert row is not None
         return Member.from_model(row)
 
     @strawberry.field
     async def community(self, info: Info) -> CommunityRef:
-        return await load_community(info, self.row.community_id)  # type: ignore[attr-defined]
+        return await load_community(info, self.row.community_id)
 
     @strawberry.field(description="The order the record completes, if any.")
     async def service_order(self, info: Info) -> ServiceOrder | None:
-        return await ServiceOrder.load(info, self.row.order_id)  # type: ignore[attr-defined]
+        return await ServiceOrder.load(info, self.row.order_id)
 
 
 @strawberry.type(description="One change of an account's points balance.")
@@ -449,8 +451,8 @@ class Pairing(ModelNode):
         )
 
     @classmethod
-    async def visible(cls, info: Info, rows: Sequence[PairingRow]) -> list[bool]:  # type: ignore[override]
-        members = await info.context.loaders.by_id(MemberRow).load_many([r.member_id for r in rows])  # type: ignore[attr-defined]
+    async def visible(cls, info: Info, rows: Sequence[PairingRow]) -> list[bool]:
+        members = await info.context.loaders.by_id(MemberRow).load_many([r.member_id for r in rows])
         return [
             pairings.may_see_pairing(info.context.principal, r, m) for r, m in zip(rows, members, strict=True)
         ]
@@ -461,7 +463,7 @@ class Pairing(ModelNode):
 
     @strawberry.field
     async def member(self, info: Info) -> Member:
-        row = await info.context.loaders.by_id(MemberRow).load(self.row.member_id)  # type: ignore[attr-defined]
+        row = await info.context.loaders.by_id(MemberRow).load(self.row.member_id)
         assert row is not None
         return Member.from_model(row)
 
@@ -470,7 +472,7 @@ class Pairing(ModelNode):
     )
     async def recipient(self, info: Info) -> CareRecipient:
         # the pairing's own visibility (the member, the staff) is what lets a member see this person
-        row = await info.context.loaders.by_id(CareRecipientRow).load(self.row.recipient_id)  # type: ignore[attr-defined]
+        row = await info.context.loaders.by_id(CareRecipientRow).load(self.row.recipient_id)
         assert row is not None
         return CareRecipient.from_model(row)
 
@@ -504,10 +506,10 @@ class Visit(ModelNode):
         return cls(id=obj.id, at=obj.at, minutes=obj.minutes, note=obj.note)
 
     @classmethod
-    async def visible(cls, info: Info, rows: Sequence[VisitRow]) -> list[bool]:  # type: ignore[override]
-        found = await info.context.loaders.by_id(PairingRow).load_many([r.pairing_id for r in rows])  # type: ignore[attr-defined]
+    async def visible(cls, info: Info, rows: Sequence[VisitRow]) -> list[bool]:
+        found = await info.context.loaders.by_id(PairingRow).load_many([r.pairing_id for r in rows])
         members = await info.context.loaders.by_id(MemberRow).load_many(
-            [p.member_id if p else -1 for p in found]  # type: ignore[attr-defined]
+            [p.member_id if p else -1 for p in found]
         )
         return [
             p is not None and pairings.may_see_pairing(info.context.principal, p, m)
@@ -518,7 +520,7 @@ class Visit(ModelNode):
 # ------------------------------------------------------------------ mode
 
 
-CommunityModeRef = Annotated["CommunityModeEnum", strawberry.lazy("schema.places")]  # noqa: F821
+CommunityModeRef = Annotated["CommunityModeEnum", strawberry.lazy("schema.places")]  # type: ignore[valid-type]
 
 
 @strawberry.type(description="常急转换: one switch of a community's mode.")
@@ -539,7 +541,7 @@ class CommunityModeChange:
             reason=obj.reason,
             reassigned_members=obj.reassigned,
             community_id=obj.community_id,
-        )  # type: ignore[attr-defined]
+        )
 
     @strawberry.field
     async def community(self, info: Info) -> CommunityRef:

@@ -101,8 +101,8 @@ class Station(ModelNode):
             timezone=obj.timezone,
             demonstration=obj.demonstration,
             contact=StationContact(name=obj.contact_name, phone=obj.contact_phone),
-            community_id=obj.community_id,  # type: ignore[attr-defined]
-            managing_unit_id=obj.managing_unit_id,  # type: ignore[attr-defined]
+            community_id=obj.community_id,
+            managing_unit_id=obj.managing_unit_id,
             row=obj,
             distance=distance,
         )
@@ -172,7 +172,7 @@ class Reward(ModelNode):
             description=obj.description,
             points_cost=obj.points_cost,
             stock=obj.stock,
-            station_id=obj.station_id,  # type: ignore[attr-defined]
+            station_id=obj.station_id,
         )
 
     @classmethod
@@ -207,8 +207,8 @@ class Redemption(ModelNode):
             status=obj.status,
             created_at=obj.created_at,
             collected_at=obj.collected_at,
-            reward_id=obj.reward_id,  # type: ignore[attr-defined]
-            account_id=obj.account_id,  # type: ignore[attr-defined]
+            reward_id=obj.reward_id,
+            account_id=obj.account_id,
         )
 
     @classmethod
@@ -245,7 +245,7 @@ class StationActivity(ModelNode):
             ends_at=obj.ends_at,
             capacity=obj.capacity,
             signed_up=obj.signed_up,
-            station_id=obj.station_id,  # type: ignore[attr-defined]
+            station_id=obj.station_id,
         )
 
     @classmethod
