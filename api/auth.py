@@ -30,7 +30,12 @@ class Grant:
 
     @property
     def is_global(self) -> bool:
-        return self.community_id is None and self.organization_id is None
+        """Only the roles that span every community hold anywhere without a scope.
+
+        A RESIDENT who signed up without a community code, say, has a grant with no scope: it
+        makes them a resident of nowhere in particular, never of every community.
+        """
+        return self.role in GLOBAL_READERS and self.community_id is None and self.organization_id is None
 
 
 @dataclass(frozen=True, slots=True)
