@@ -291,10 +291,16 @@ class Pairing(Model):
     end_reason = fields.CharField(max_length=255, null=True)
     #: "member:recipient" while the pairing lasts, null once ended, so one pair has one live pairing
     active_key = fields.CharField(max_length=64, null=True, unique=True)
+    #: when the community's staff approved it (a member's own request waits for that), null while pending
+    approved_at = fields.DatetimeField(null=True)
+    approved_by = fields.ForeignKeyField(
+        "core.Account", related_name="approved_pairings", null=True, on_delete=fields.SET_NULL
+    )
 
     member_id: int
     recipient_id: int
     community_id: int
+    approved_by_id: int | None
 
     class Meta:
         table = "pairing"

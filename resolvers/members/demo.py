@@ -394,6 +394,8 @@ async def seed_demo(ctx: DemoContext) -> None:
             community=brj,
             started_at=now - timedelta(days=120),
             active_key=f"{members['xiongwen'].id}:{liang.id}",
+            approved_at=now - timedelta(days=120),
+            approved_by=ctx.accounts["brj-admin"],
         )
         await Visit.bulk_create(
             [

@@ -25,18 +25,22 @@ def _key(member_id: int, recipient_id: int) -> str:
 
 
 async def create_pairing(*, principal: Principal, recipient_id: int, member_id: int | None = None) -> Pairing:
-    """A member pairs with a person the community cares for; the community's staff may pair any of its members."""
+    """认亲. The community's staff pair one of its members with a person it cares for, at once; a
+    member asking to pair themselves waits for the staff's approval (`approve_pairing`), and sees
+    nothing of the person before it. Unknown people and other communities' look the same (NOT_FOUND).
+    """
     recipient = await CareRecipient.get_or_none(id=recipient_id)
-    if recipient is None:
-        raise UserError(ErrorCode.NOT_FOUND, "No such care recipient.", "recipientId")
-    community_id: int = recipient.community_id
-    own = await membership(principal, community_id)
+    community_id = recipient.community_id if recipient is not None else -1
+    staff = recipient is not None and principal.acts_in_community(community_id, *COMMUNITY_STAFF)
+    own = await membership(principal, community_id) if recipient is not None else None
+    if recipient is None or (not staff and own is None):
+        raise UserError(ErrorCode.NOT_FOUND, "No such person in a community you serve.", "recipientId")
     if member_id is None or (own is not None and own.id == member_id):
         if own is None:
-            raise Forbidden("Check in to this person's community first (双报到).")
+            raise UserError(ErrorCode.REQUIRED, "Name the member to pair.", "memberId")
         member = own
     else:
-        if not principal.acts_in_community(community_id, *COMMUNITY_STAFF):
+        if not staff:
             raise Forbidden("Only the community's staff pair other members.")
         found = await Member.get_or_none(id=member_id)
         if found is None:
@@ -46,13 +50,16 @@ async def create_pairing(*, principal: Principal, recipient_id: int, member_id: 
                 ErrorCode.NOT_ALLOWED, "The member has not checked in to this community.", "memberId"
             )
         member = found
+    now = clock.now()
     try:
         return await Pairing.create(
             member_id=member.id,
             recipient_id=recipient.id,
             community_id=community_id,
-            started_at=clock.now(),
+            started_at=now,
             active_key=_key(member.id, recipient.id),
+            approved_at=now if staff else None,
+            approved_by_id=principal.account_id if staff else None,
         )
     except IntegrityError as exc:
         raise UserError(
@@ -97,9 +104,29 @@ async def log_visit(*, principal: Principal, pairing_id: int, minutes: int, note
         raise Forbidden("Only the paired member logs their visits.")
     if pairing.ended_at is not None:
         raise UserError(ErrorCode.INVALID_TRANSITION, "This pairing has ended.", "pairingId")
+    if pairing.approved_at is None:
+        raise UserError(
+            ErrorCode.INVALID_TRANSITION, "The community has not approved this pairing yet.", "pairingId"
+        )
     return await Visit.create(
         pairing_id=pairing.id, at=clock.now(), minutes=minutes, note=note_, logged_by_id=principal.account_id
     )
+
+
+async def approve_pairing(*, principal: Principal, pairing_id: int) -> Pairing:
+    """The community's staff approve a member's request to pair; only then does the member see the person."""
+    pairing = await Pairing.get_or_none(id=pairing_id)
+    if pairing is None or not principal.acts_in_community(pairing.community_id, *COMMUNITY_STAFF):
+        raise UserError(ErrorCode.NOT_FOUND, "No such pairing in a community you serve.", "pairingId")
+    if pairing.ended_at is not None:
+        raise UserError(ErrorCode.INVALID_TRANSITION, "This pairing has ended.", "pairingId")
+    updated = await Pairing.filter(id=pairing.id, approved_at__isnull=True).update(
+        approved_at=clock.now(), approved_by_id=principal.account_id
+    )
+    if not updated:
+        raise UserError(ErrorCode.ALREADY_DONE, "This pairing is approved already.", "pairingId")
+    await pairing.refresh_from_db()
+    return pairing
 
 
 def may_see_pairing(principal: Principal, pairing: Pairing, member: Member | None) -> bool:

@@ -207,6 +207,11 @@ class PairingCreateInput:
 
 
 @strawberry.input
+class PairingApproveInput:
+    pairing_id: strawberry.ID
+
+
+@strawberry.input
 class PairingEndInput:
     pairing_id: strawberry.ID
     reason: str | None = None
@@ -571,7 +576,10 @@ class Mutation:
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="认亲: pair with a person your community cares for (staff: pair a member).",
+        description=(
+            "认亲: pair a member with a person the community cares for (staff, at once), or ask to pair "
+            "yourself (a member: pending until the staff approve)."
+        ),
     )
     async def pairing_create(self, info: Info, input: PairingCreateInput) -> PairingPayload:
         return await mutate(
@@ -580,6 +588,20 @@ class Mutation:
                 principal=info.context.principal,
                 recipient_id=decode_id(input.recipient_id, "CareRecipient", field="recipientId"),
                 member_id=decode_optional(input.member_id, "Member", field="memberId"),
+            ),
+            lambda p: {"pairing": Pairing.from_model(p)},
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Approve a member's request to pair (the community's staff); the member then sees the person.",
+    )
+    async def pairing_approve(self, info: Info, input: PairingApproveInput) -> PairingPayload:
+        return await mutate(
+            PairingPayload,
+            lambda: pairings.approve_pairing(
+                principal=info.context.principal,
+                pairing_id=decode_id(input.pairing_id, "Pairing", field="pairingId"),
             ),
             lambda p: {"pairing": Pairing.from_model(p)},
         )

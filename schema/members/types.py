@@ -457,9 +457,15 @@ class Pairing(ModelNode):
             pairings.may_see_pairing(info.context.principal, r, m) for r, m in zip(rows, members, strict=True)
         ]
 
-    @strawberry.field(description="Whether the pairing lasts.")
+    @strawberry.field(description="Whether the pairing lasts (approved and not ended).")
     def active(self) -> bool:
-        return self.ended_at is None
+        return self.ended_at is None and self.row.approved_at is not None
+
+    @strawberry.field(
+        description="When the community's staff approved it; null while a member's request waits."
+    )
+    def approved_at(self) -> datetime | None:
+        return self.row.approved_at
 
     @strawberry.field
     async def member(self, info: Info) -> Member:
@@ -468,10 +474,18 @@ class Pairing(ModelNode):
         return Member.from_model(row)
 
     @strawberry.field(
-        description="The person cared for: name and category; personal data masked for members."
+        description=(
+            "The person cared for: name and category, personal data masked for members; "
+            "null for the member until the community approves the pairing."
+        )
     )
-    async def recipient(self, info: Info) -> CareRecipient:
-        # the pairing's own visibility (the member, the staff) is what lets a member see this person
+    async def recipient(self, info: Info) -> CareRecipient | None:
+        # the pairing's own visibility (the member, the staff) is what lets a member see this person,
+        # once the community's staff have approved it
+        if self.row.approved_at is None and not pairings.is_staff_of(
+            info.context.principal, self.row.community_id
+        ):
+            return None
         row = await info.context.loaders.by_id(CareRecipientRow).load(self.row.recipient_id)
         assert row is not None
         return CareRecipient.from_model(row)

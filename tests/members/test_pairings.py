@@ -32,7 +32,23 @@ async def test_pair_visit_and_see_it(api, town, clock):
     assert paired["errors"] == []
     pairing = paired["pairing"]
     assert pairing["member"] == {"id": gid("Member", member)}
-    assert pairing["recipient"] == {
+    # a member's own request waits for the community: nothing of the person is shown, no visits yet
+    assert pairing["recipient"] is None
+    early = await api.data(
+        op("LogVisit"), {"pairingId": pairing["id"], "minutes": 30, "note": "x"}, as_=account
+    )
+    assert codes(early["pairingVisitLog"]) == ["INVALID_TRANSITION"]
+    approve = """mutation($id: ID!) { pairingApprove(input: {pairingId: $id}) {
+      pairing { approvedAt recipient { id name category } } errors { code } } }"""
+    # the member cannot approve their own request
+    own = await api.data(approve, {"id": pairing["id"]}, as_=account)
+    assert codes(own["pairingApprove"]) == ["NOT_FOUND"]
+    approved = (await api.data(approve, {"id": pairing["id"]}, as_=town.grid))["pairingApprove"]
+    assert approved["errors"] == [] and approved["pairing"]["approvedAt"]
+    assert codes((await api.data(approve, {"id": pairing["id"]}, as_=town.grid))["pairingApprove"]) == [
+        "ALREADY_DONE"
+    ]
+    assert approved["pairing"]["recipient"] == {
         "id": gid("CareRecipient", recipient),
         "name": "梁爹爹",
         "category": "ELDERLY_ALONE",
@@ -92,8 +108,10 @@ async def test_who_may_pair_and_log(api, town, factory):
     other, _ = await town.member()
     recipient = await _recipient(town.community)
     elsewhere = await _recipient(await factory.community(), "外社区老人")
-    variables = {"recipientId": gid("CareRecipient", elsewhere)}
-    assert await api.error_code(op("PairUp"), variables, as_=account) == "FORBIDDEN"
+    # another community's person and a missing one look the same: nothing to enumerate
+    for target in (elsewhere.id, 999):
+        refused = await api.data(op("PairUp"), {"recipientId": gid("CareRecipient", target)}, as_=account)
+        assert codes(refused["pairingCreate"]) == ["NOT_FOUND"]
     # a member cannot pair someone else; the community's staff can
     on_behalf = {"recipientId": gid("CareRecipient", recipient), "memberId": gid("Member", member)}
     assert await api.error_code(op("PairUp"), on_behalf, as_=other) == "FORBIDDEN"
