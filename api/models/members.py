@@ -293,7 +293,7 @@ class Pairing(Model):
     active_key = fields.CharField(max_length=64, null=True, unique=True)
     #: when the community's staff approved it (a member's own request waits for that), null while pending
     approved_at = fields.DatetimeField(null=True)
-    approved_by = fields.ForeignKeyField(
+    approved_by: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name="approved_pairings", null=True, on_delete=fields.SET_NULL
     )
 
