@@ -482,7 +482,7 @@ class Pairing(ModelNode):
     async def recipient(self, info: Info) -> CareRecipient | None:
         # the pairing's own visibility (the member, the staff) is what lets a member see this person,
         # once the community's staff have approved it
-        if self.row.approved_at is None and not pairings.is_staff_of(
+        if self.row.approved_at is None and not access.is_staff_of(
             info.context.principal, self.row.community_id
         ):
             return None
