@@ -264,6 +264,14 @@ class ModelNode(relay.Node):
         return [cls.from_model(r) if r is not None and allowed.get(r.pk) else None for r in rows]
 
     @classmethod
+    async def load_visible(cls, info: Info, pk: int | None) -> Self | None:
+        """A related node through the same visibility as `node(id:)`: for links that must not show more
+        than a direct lookup would (a record's order, a device's wearer)."""
+        if pk is None:
+            return None
+        return (await cls.resolve_nodes(info=info, node_ids=[str(pk)]))[0]
+
+    @classmethod
     async def load(cls, info: Info, pk: int | None) -> Self | None:
         if pk is None:
             return None

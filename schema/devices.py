@@ -172,13 +172,22 @@ class Device(ModelNode):
     def disabled(self) -> bool:
         return self.row.disabled_at is not None
 
-    @strawberry.field(description="Where the device is installed (meters, sensors).")
-    def location(self) -> GeoPoint | None:
+    @strawberry.field(
+        description="Where the device is installed: for a sensor, to anyone who sees the device; for a "
+        "wristband or a meter (someone's home), to the community's staff only."
+    )
+    def location(self, info: Info) -> GeoPoint | None:
+        personal = self.row.kind not in alerts.INFRASTRUCTURE
+        if personal and not alerts.sees_personal_data(info.context.principal, self.row.community_id):
+            return None
         return GeoPoint.maybe(self.row.lat, self.row.lng)
 
-    @strawberry.field(description="The person wearing it, or living where it is installed.")
+    @strawberry.field(
+        description="The person wearing it, or living where it is installed; null for those who may not "
+        "see that person (property management)."
+    )
     async def wearer(self, info: Info) -> CareRecipient | None:
-        return await CareRecipient.load(info, self.row.wearer_id)
+        return await CareRecipient.load_visible(info, self.row.wearer_id)
 
     @strawberry.field
     async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("schema.places")]:

@@ -395,9 +395,12 @@ class ServiceRecord(ModelNode):
     async def community(self, info: Info) -> CommunityRef:
         return await load_community(info, self.row.community_id)
 
-    @strawberry.field(description="The order the record completes, if any.")
+    @strawberry.field(
+        description="The order the record completes, if any; null for those who may not see the order itself."
+    )
     async def service_order(self, info: Info) -> ServiceOrder | None:
-        return await ServiceOrder.load(info, self.row.order_id)
+        # a work unit's admin sees its member's records, not the resident's request behind them
+        return await ServiceOrder.load_visible(info, self.row.order_id)
 
 
 @strawberry.type(description="One change of an account's points balance.")

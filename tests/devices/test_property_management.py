@@ -77,3 +77,40 @@ async def test_property_management_follows_only_sensor_alerts_live(api, factory)
         ][0]
         event = (await sub.next())["alerts"]
         assert event["alert"]["id"] == leak and event["alert"]["device"]["kind"] == "PIPE_SENSOR"
+
+
+async def test_property_management_sees_no_one_behind_a_sensor(api, factory):
+    """A sensor installed at someone's home: the company sees the fault and the place, never the person."""
+    s = await setup(api, factory)
+    drain = (
+        await api.data(
+            REGISTER,
+            {
+                "serial": "BRJ-DR-009",
+                "kind": "DRAIN_SENSOR",
+                "communityId": gid("Community", s.community.id),
+                "wearerId": s.recipient_id,
+                "location": {"lat": 30.5279, "lng": 114.3301},
+            },
+            as_=s.admin,
+        )
+    )["deviceRegister"]
+    await send(api, drain["ingestKey"], {"event": "FAULT", "fault": "DRAIN_BLOCKED"})
+    query = "{ alerts { edges { node { subject { name } device { location { lat } wearer { name } } } } } }"
+    manager = await _property_manager(factory, s.community)
+    seen = (await api.data(query, as_=manager))["alerts"]["edges"][0]["node"]
+    assert seen["device"] == {"location": {"lat": 30.5279}, "wearer": None}
+    assert seen["subject"] is None or seen["subject"]["name"] != "王建国"
+    staff = (await api.data(query, as_=s.grid_worker))["alerts"]["edges"][0]["node"]
+    assert staff["device"]["wearer"] == {"name": "王建国"}
+
+
+async def test_a_wristbands_place_is_for_the_communitys_staff(api, factory):
+    s = await setup(api, factory)
+    city = await factory.account(Role.CITY_OPERATOR)
+    board = (
+        "query($c: ID!) { devices(filter: {communityId: $c}) { edges { node { serial location { lat } } } } }"
+    )
+    variables = {"c": gid("Community", s.community.id)}
+    assert (await api.data(board, variables, as_=s.grid_worker))["devices"]["edges"][0]["node"]["location"]
+    assert (await api.data(board, variables, as_=city))["devices"]["edges"][0]["node"]["location"] is None

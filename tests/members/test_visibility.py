@@ -107,3 +107,25 @@ async def test_only_the_member_sees_their_ledger(api, town, record):
     assert (await api.data(ledger, {"id": gid("Member", member)}, as_=town.admin))["node"]["pointsLedger"][
         "totalCount"
     ] == 0
+
+
+async def test_the_work_units_org_admin_sees_the_record_not_the_residents_request(api, town, record):
+    from api.models.members import ServiceOrder, ServiceOrderStatus
+
+    account, member, row = record
+    order = await ServiceOrder.create(
+        community=town.community,
+        title="陪诊",
+        description="住在 3 栋 1201, 需要陪同去医院复查心脏",
+        status=ServiceOrderStatus.COMPLETED,
+        requester=town.resident,
+        assignee=member,
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    await ServiceRecord.filter(id=row.id).update(order_id=order.id)
+    query = "query { serviceRecords(first: 5) { edges { node { minutes serviceOrder { description } } } } }"
+    seen = (await api.data(query, as_=town.unit_admin))["serviceRecords"]["edges"]
+    assert seen == [{"node": {"minutes": 30, "serviceOrder": None}}]
+    mine = (await api.data(query, as_=account))["serviceRecords"]["edges"]
+    assert mine[0]["node"]["serviceOrder"]["description"].startswith("住在")
