@@ -69,11 +69,15 @@ def encode_cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
 
 
+#: no list pages this deep: a larger offset in a cursor is a forged one
+MAX_OFFSET = 10_000_000
+
+
 def decode_cursor(cursor: str) -> int:
     try:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
         offset = int(value)
-        if kind != "o" or offset < 0:
+        if kind != "o" or not 0 <= offset <= MAX_OFFSET:
             raise ValueError
     except ValueError as exc:
         raise BadInput("invalid cursor") from exc

@@ -116,14 +116,17 @@ async def log_in(*, settings: Settings, username: str, password: str) -> Session
     name = (username or "").strip().lower()
     now = clock.now()
     since = now - timedelta(seconds=settings.login_window_seconds)
-    failures = await LoginFailure.filter(username=name, at__gt=since).count()
-    if failures >= settings.login_max_failures:
+    # The attempt is written down before the (slow) password check and counted against the ones
+    # before it, so a burst of parallel guesses cannot all slip in under the limit.
+    attempt = await LoginFailure.create(username=name, at=now)
+    earlier = await LoginFailure.filter(username=name, at__gt=since, id__lt=attempt.id).count()
+    if earlier >= settings.login_max_failures:
+        await attempt.delete()
         raise UserError(ErrorCode.THROTTLED, "Too many failed attempts; try again later.", "username")
     account = await Account.get_or_none(username=name)
     hasher = passwords(settings)
     ok = await hasher.verify(account.password_hash if account else None, password)
     if account is None or not ok or not account.is_active:
-        await LoginFailure.create(username=name, at=now)
         await LoginFailure.filter(at__lt=now - timedelta(days=1)).delete()
         raise UserError(ErrorCode.INVALID_CREDENTIALS, "Wrong username or password.")
     async with transaction() as conn:

@@ -264,6 +264,18 @@ class ModelNode(relay.Node):
         return [cls.from_model(r) if r is not None and allowed.get(r.pk) else None for r in rows]
 
     @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
+        """Federation: an entity by its `id` (a global id), with the caller's visibility; batched, since
+        the references of one `_entities` call load through one DataLoader. A malformed or foreign id is null."""
+        try:
+            gid = relay.GlobalID.from_id(str(id))
+        except (ValueError, TypeError):
+            return None
+        if gid.type_name != cls.__strawberry_definition__.name or not gid.node_id.isdigit():  # type: ignore[attr-defined]
+            return None
+        return (await cls.resolve_nodes(info=info, node_ids=[gid.node_id]))[0]
+
+    @classmethod
     async def load_visible(cls, info: Info, pk: int | None) -> Self | None:
         """A related node through the same visibility as `node(id:)`: for links that must not show more
         than a direct lookup would (a record's order, a device's wearer)."""

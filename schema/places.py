@@ -98,11 +98,6 @@ class Community(*COMMUNITY_MIXINS, ModelNode):  # type: ignore[misc]
             mode=obj.mode,
         )
 
-    @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        nodes = await cls.resolve_nodes(info=info, node_ids=[str(relay.GlobalID.from_id(id).node_id)])
-        return nodes[0]
-
     @strawberry.field(description="The community's grids (网格).")
     async def grids(self, info: Info) -> list[Grid]:
         rows = await info.context.loaders.many_by(GridRow, "community_id", "id").load(self.id)
@@ -165,11 +160,6 @@ class Organization(ModelNode):
             community_id=obj.community_id,
             parent_id=obj.parent_id,
         )
-
-    @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        nodes = await cls.resolve_nodes(info=info, node_ids=[str(relay.GlobalID.from_id(id).node_id)])
-        return nodes[0]
 
     @strawberry.field
     async def community(self, info: Info) -> Community | None:

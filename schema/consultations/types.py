@@ -86,11 +86,6 @@ class CommitteeMember(ModelNode):
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
         return [r.active or info.context.principal.is_admin for r in rows]  # public profiles
 
-    @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        nodes = await cls.resolve_nodes(info=info, node_ids=[str(relay.GlobalID.from_id(id).node_id)])
-        return nodes[0]
-
     @strawberry.field(description="The communities the member serves.")
     async def communities(self, info: Info) -> list[Annotated[Community, strawberry.lazy("schema.places")]]:
         from api.models.places import Community as CommunityRow

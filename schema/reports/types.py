@@ -153,11 +153,6 @@ class Report(ModelNode):
         undecided = iter(follows)
         return [ok or next(undecided) for ok in direct]
 
-    @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        nodes = await cls.resolve_nodes(info=info, node_ids=[str(relay.GlobalID.from_id(id).node_id)])
-        return nodes[0]
-
     @strawberry.field(description="What the reporter wrote; null in a summary.")
     def description(self) -> str | None:
         return self.row.description if self.full else None

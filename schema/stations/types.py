@@ -111,11 +111,6 @@ class Station(ModelNode):
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
         return [True] * len(rows)  # stations are public
 
-    @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        nodes = await cls.resolve_nodes(info=info, node_ids=[str(relay.GlobalID.from_id(id).node_id)])
-        return nodes[0]
-
     @strawberry.field(description="Metres from the point searched near; null when the search had no point.")
     def distance_m(self) -> int | None:
         return None if self.distance is None else round(self.distance)

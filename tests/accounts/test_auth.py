@@ -142,3 +142,14 @@ async def test_role_grant_per_role(api, factory):
     assert "CITY_OPERATOR" in data["accountRoleGrant"]["account"]["roles"]
     data = await api.data(grant, {**variables, "r": "COMMUNITY_ADMIN", "c": None}, as_=admin)
     assert [e["code"] for e in data["accountRoleGrant"]["errors"]] == ["REQUIRED"]
+
+
+async def test_a_burst_of_parallel_guesses_is_throttled_too(api, factory):
+    import asyncio
+
+    await factory.account(username="target")
+    results = await asyncio.gather(
+        *(api.data(LOG_IN, {"username": "target", "password": f"guess-{i:04d}"}) for i in range(20))
+    )
+    codes = [r["tokenCreate"]["errors"][0]["code"] for r in results]
+    assert codes.count("INVALID_CREDENTIALS") == 5 and codes.count("THROTTLED") == 15

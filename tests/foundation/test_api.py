@@ -171,3 +171,28 @@ async def test_legacy_graphql_ws_authenticates_too(api, factory):
         token = await factory.token(account)
         await ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
         assert (await asyncio.wait_for(ws.receive_json(), 5))["type"] == "connection_ack"
+
+
+async def test_forged_cursors_and_entity_ids_are_typed_refusals_not_crashes(api, factory):
+    import base64
+
+    reader = await factory.account()
+    deep = base64.urlsafe_b64encode(b"o:1" + b"0" * 30).decode()
+    assert (
+        await api.error_code(
+            "query($a: String) { communities(first: 2, after: $a) { totalCount } }", {"a": deep}, as_=reader
+        )
+        == "BAD_USER_INPUT"
+    )
+    community = await factory.community()
+    query = """query($r: [_Any!]!) { _entities(representations: $r) { ... on Community { name } } }"""
+    reps = [
+        {"__typename": "Community", "id": "garbage!!"},
+        {"__typename": "Community", "id": encode_id("Organization", community.id)},
+        {"__typename": "Community", "id": encode_id("Community", community.id)},
+    ]
+    assert (await api.data(query, {"r": reps}, as_=reader))["_entities"] == [
+        None,
+        None,
+        {"name": community.name},
+    ]
