@@ -19,9 +19,11 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from api.errors import BadInput
 from api.settings import Settings
 from schema import accounts, audit, care, consultations, devices, members, places, reports, stations
-from schema.base import GeoPoint
+from schema.base import GeoPoint, ModelNode
+from schema.context import Info
 from schema.sharing import SharingExecutor
 
 log = logging.getLogger("zhili.graphql")
@@ -55,12 +57,43 @@ SUBSCRIPTIONS: tuple[type, ...] = (
 )
 
 
+#: the most objects one `nodes(ids:)` call returns
+MAX_NODES = 100
+
+
 @strawberry.type
 class NodeQuery:
     node: relay.Node | None = relay.node(
         description="Any object by its global id; null if absent or not visible."
     )
-    nodes: list[relay.Node | None] = relay.node(description="Objects by their global ids, in order.")
+
+    @strawberry.field(
+        description=f"Objects by their global ids (at most {MAX_NODES}), in order; null where absent or not visible."
+    )
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+        if len(ids) > MAX_NODES:
+            raise BadInput(f"ask for at most {MAX_NODES} ids at once")
+        wanted: dict[str, list[str]] = {}
+        parsed: list[relay.GlobalID | None] = []
+        for raw in ids:
+            try:
+                gid = relay.GlobalID.from_id(str(raw))
+            except (ValueError, TypeError):
+                parsed.append(None)
+                continue
+            parsed.append(gid)
+            wanted.setdefault(gid.type_name, []).append(gid.node_id)
+        found: dict[tuple[str, str], Any] = {}
+        for type_name, node_ids in wanted.items():
+            definition = info.schema.get_type_by_name(type_name)
+            origin = getattr(definition, "origin", None)
+            if not isinstance(origin, type) or not issubclass(origin, ModelNode):
+                continue
+            for node_id, node in zip(
+                node_ids, await origin.resolve_nodes(info=info, node_ids=node_ids), strict=True
+            ):
+                found[(type_name, node_id)] = node
+        return [None if gid is None else found.get((gid.type_name, gid.node_id)) for gid in parsed]
 
 
 def _merge(name: str, parts: tuple[type, ...]) -> type:

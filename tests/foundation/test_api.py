@@ -196,3 +196,11 @@ async def test_forged_cursors_and_entity_ids_are_typed_refusals_not_crashes(api,
         None,
         {"name": community.name},
     ]
+
+
+async def test_nodes_takes_at_most_a_hundred_ids(api, factory):
+    reader = await factory.account()
+    ids = [encode_id("Community", i) for i in range(101)]
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+    assert await api.error_code(query, {"ids": ids}, as_=reader) == "BAD_USER_INPUT"
+    assert len((await api.data(query, {"ids": ids[:100]}, as_=reader))["nodes"]) == 100
