@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Awaitable, Hashable
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self, TypeVar
 
 import strawberry
+from graphql import OperationType
 from strawberry import relay
 
 from api.models.accounts import Account as AccountRow
@@ -37,6 +38,10 @@ from schema.base import (
 from schema.care import CareRecipient, _audit
 from schema.context import Info
 from schema.sharing import audience_of
+
+T = TypeVar("T")
+#: alert kinds whose detail says nothing about the person (a fault code, a battery level)
+NOT_PERSONAL_KINDS = frozenset({AlertKind.SENSOR_FAULT, AlertKind.DEVICE_OFFLINE, AlertKind.LOW_BATTERY})
 
 if TYPE_CHECKING:
     from schema.accounts import Account
@@ -242,13 +247,22 @@ class Device(ModelNode):
 class Geofence(ModelNode):
     model = GeofenceRow
     id: relay.NodeID[int]
-    center: GeoPoint
     radius_m: int = strawberry.field(description="Metres.")
     row: strawberry.Private[GeofenceRow]
 
     @classmethod
     def from_model(cls, obj: GeofenceRow) -> Self:
-        return cls(id=obj.id, center=GeoPoint(lat=obj.lat, lng=obj.lng), radius_m=obj.radius_m, row=obj)
+        return cls(id=obj.id, radius_m=obj.radius_m, row=obj)
+
+    @strawberry.field(
+        description="The centre, usually the person's home: for the community's staff only (reads audited)."
+    )
+    async def center(self, info: Info) -> GeoPoint | None:
+        person = await info.context.loaders.by_id(CareRecipientRow).load(self.row.care_recipient_id)
+        if person is None or not alerts.sees_personal_data(info.context.principal, person.community_id):
+            return None
+        await _audit(info, person.id, "geofence")
+        return GeoPoint(lat=self.row.lat, lng=self.row.lng)
 
     @classmethod
     async def visible(cls, info: Info, rows: list[GeofenceRow]) -> list[bool]:  # type: ignore[override]
@@ -279,7 +293,6 @@ class Alert(ModelNode):
     )
     acknowledged_at: datetime | None
     resolved_at: datetime | None
-    detail: str = strawberry.field(description="What triggered it, e.g. `heartRate=134`, a fault code.")
     row: strawberry.Private[AlertRow]
 
     @classmethod
@@ -295,7 +308,6 @@ class Alert(ModelNode):
             escalation_level=obj.escalation_level,
             acknowledged_at=obj.acknowledged_at,
             resolved_at=obj.resolved_at,
-            detail=obj.detail,
             row=obj,
         )
 
@@ -350,9 +362,33 @@ class Alert(ModelNode):
         person = CareRecipient.from_model(row)
         return person if self._personal(info) else replace(person, name=mask_name(person.name) or "")
 
-    @strawberry.field(description="Where it happened: for the community's staff only.")
+    def _audited(self, info: Info, field: str, value: T) -> T:
+        """A staff read of the person's data: recorded per query; a live feed's reads were recorded
+        once, when it subscribed. Kept synchronous for the feed (a thousand subscribers)."""
+        subject = self.row.subject_id
+        if value is None or subject is None or info.operation.operation is OperationType.SUBSCRIPTION:
+            return value
+
+        async def recorded() -> T:
+            await _audit(info, subject, field)
+            return value
+
+        return recorded()  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="What triggered it: a fault code, or a health value such as `heartRate=134` (health "
+        "data: for the community's staff only, reads audited)."
+    )
+    def detail(self, info: Info) -> str | None:
+        if self.row.kind in NOT_PERSONAL_KINDS:
+            return self.row.detail
+        return self._audited(info, "alertDetail", self.row.detail) if self._personal(info) else None
+
+    @strawberry.field(description="Where it happened: for the community's staff only (reads audited).")
     def location(self, info: Info) -> GeoPoint | None:
-        return GeoPoint.maybe(self.row.lat, self.row.lng) if self._personal(info) else None
+        if not self._personal(info):
+            return None
+        return self._audited(info, "alertLocation", GeoPoint.maybe(self.row.lat, self.row.lng))
 
     @strawberry.field
     def acknowledged_by(self, info: Info) -> Annotated[Account, strawberry.lazy("schema.accounts")] | None:

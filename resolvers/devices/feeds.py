@@ -41,6 +41,16 @@ async def alert_feed(
         if community_id not in await alerts.property_communities(principal):
             raise Forbidden("Only the community's staff and city operators follow its alerts.")
         infrastructure_only = True
+    if alerts.sees_personal_data(principal, community_id) and principal.account_id is not None:
+        # the feed shows the people's locations and health values as they happen: the subscription
+        # itself is the audited read (one entry, not one per event)
+        await record_reads(
+            principal,
+            action="community.alertFeed",
+            subject_ids=[base64.b64encode(f"Community:{community_id}".encode()).decode()],
+            reason="subscription alerts",
+            fields=("alertLocation", "alertDetail", "subject"),
+        )
     replayed: dict[tuple[int, int], Alert] = {}
 
     async def replay(start: datetime | None) -> list[alerts.AlertChanged]:

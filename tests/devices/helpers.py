@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from api import events
 from api.models.accounts import Account, Role
 from api.models.places import Community
 
@@ -166,3 +168,11 @@ class Statements:
     def __exit__(self, *exc: object) -> None:
         self._logger.removeHandler(self._handler)
         self._logger.setLevel(self._level)
+
+
+async def wait_for_subscribers(channel: str, n: int) -> None:
+    for _ in range(500):
+        if len(events.hub()._local.get(channel, ())) == n:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{n} subscriptions did not register")

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 
-from api import events
 from api.models.accounts import Role
 from resolvers.devices import alerts as alerts_module
 from schema import sharing
 from tests.conftest import subscribe
-from tests.devices.helpers import FEED, gid, send, setup
+from tests.devices.helpers import FEED, gid, send, setup, wait_for_subscribers
 
 AUDITED_FEED = """subscription($communityId: ID!) { alerts(communityId: $communityId) {
   type alert { id subject { id name ... on CareRecipient { phone } } } } }"""
-
-
-async def _wait_for_subscribers(channel: str, n: int) -> None:
-    for _ in range(500):
-        if len(events.hub()._local.get(channel, ())) == n:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"{n} subscriptions did not register")
 
 
 async def test_one_accounts_screens_share_one_execution_other_readers_get_their_own(
@@ -47,7 +37,7 @@ async def test_one_accounts_screens_share_one_execution_other_readers_get_their_
             for ws, w in zip(sockets[:4], workers, strict=True)
         ]
         city_sub = await subscribe(sockets[4], FEED, variables, token=await factory.token(city))
-        await _wait_for_subscribers(alerts_module.ALERTS.channel(s.community.id), 5)
+        await wait_for_subscribers(alerts_module.ALERTS.channel(s.community.id), 5)
         await send(api, s.key, {"event": "SOS", "lat": 30.12, "lng": 114.63})
         received = [(await sub.next())["alerts"] for sub in subs]
         seen_by_city = (await city_sub.next())["alerts"]["alert"]
@@ -72,7 +62,7 @@ async def test_a_readers_own_contact_details_never_reach_another_reader(api, fac
     async with api.websocket() as mine, api.websocket() as theirs:
         their_sub = await subscribe(theirs, feed, variables, token=await factory.token(colleague))
         my_sub = await subscribe(mine, feed, variables, token=await factory.token(s.grid_worker))
-        await _wait_for_subscribers(alerts_module.ALERTS.channel(s.community.id), 2)
+        await wait_for_subscribers(alerts_module.ALERTS.channel(s.community.id), 2)
         await send(api, s.key, {"event": "SOS"})
         raised = (await their_sub.next())["alerts"]
         assert (await my_sub.next())["alerts"]["type"] == "RAISED"
@@ -96,7 +86,7 @@ async def test_an_audited_read_is_executed_and_recorded_for_each_reader(api, fac
             await subscribe(one, AUDITED_FEED, variables, token=await factory.token(s.grid_worker)),
             await subscribe(two, AUDITED_FEED, variables, token=await factory.token(second)),
         ]
-        await _wait_for_subscribers(alerts_module.ALERTS.channel(s.community.id), 2)
+        await wait_for_subscribers(alerts_module.ALERTS.channel(s.community.id), 2)
         await send(api, s.key, {"event": "SOS"})
         for sub in subs:
             event = (await sub.next())["alerts"]
