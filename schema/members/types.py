@@ -257,9 +257,9 @@ class Team(ModelNode):
             self.id
         )
 
-    @strawberry.field(description="The team's leader.")
+    @strawberry.field(description="The team's leader; for those who may see that member.")
     async def leader(self, info: Info) -> Member | None:
-        return await Member.load(info, self.leader_id)
+        return await Member.load_visible(info, self.leader_id)
 
     @strawberry.field(
         description="Members serving in the team now, first joined first; for the community's people."
