@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -19,9 +21,10 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 
-from api import events, media
-from api.auth import InvalidCredentials, authenticate
+from api import clock, events, media
+from api.auth import TOKEN_REVOKED, InvalidCredentials, authenticate
 from api.db import close_db, init_db, ping
+from api.events import Reconnected
 from api.graphql_http import GraphQLView
 from api.ingest import readings_endpoint
 from api.logs import configure_logging
@@ -55,7 +58,53 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         except InvalidCredentials:
             await self.websocket.close(code=4403, reason="Forbidden")
             return
+        principal = self.context.principal
+        if principal.token_id is None:
+            await super().handle_connection_init(message)
+            return
+        # listening for the token's revocation before the socket is acknowledged: none can slip between
+        self._token_watch = contextlib.AsyncExitStack()
+        revocations = await self._token_watch.enter_async_context(
+            events.hub().subscribe(TOKEN_REVOKED.channel(principal.token_id))
+        )
         await super().handle_connection_init(message)
+        if self.connection_acknowledged:
+            self._watchdog = asyncio.create_task(
+                self._close_when_token_ends(revocations, principal.expires_at)
+            )
+
+    async def _close_when_token_ends(
+        self, revocations: asyncio.Queue[Any], expires_at: datetime | None
+    ) -> None:
+        """The socket lives as long as its token: closed (4401) when it is revoked or expires."""
+
+        async def revoked() -> None:
+            while isinstance(await revocations.get(), Reconnected):
+                continue
+
+        waits = [asyncio.ensure_future(revoked())]
+        if expires_at is not None:
+            waits.append(
+                asyncio.ensure_future(asyncio.sleep(max((expires_at - clock.now()).total_seconds(), 0)))
+            )
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waits:
+                task.cancel()
+        with contextlib.suppress(Exception):
+            await self.websocket.close(code=4401, reason="Token revoked or expired")
+
+    async def shutdown(self) -> None:
+        watchdog: asyncio.Task[None] | None = getattr(self, "_watchdog", None)
+        if watchdog is not None:
+            watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await watchdog
+        watch: contextlib.AsyncExitStack | None = getattr(self, "_token_watch", None)
+        if watch is not None:
+            await watch.aclose()
+        await super().shutdown()
 
 
 class ZhiliGraphQL(GraphQLView[Context, None]):

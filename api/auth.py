@@ -6,13 +6,14 @@ import asyncio
 import hashlib
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from api import clock
+from api.events import Topic
 from api.models.accounts import AccessToken, Account, ApiKey, Role, RoleGrant
 from api.settings import Settings
 
@@ -46,6 +47,8 @@ class Principal:
     username: str = ""
     grants: tuple[Grant, ...] = ()
     token_id: int | None = None
+    #: when the token the principal came with stops being valid
+    expires_at: datetime | None = None
     #: read scopes of a portal's API key (e.g. "read:stations")
     scopes: frozenset[str] = field(default_factory=frozenset)
 
@@ -192,7 +195,17 @@ async def authenticate(authorization: str | None) -> Principal:
         raise InvalidCredentials("the token is unknown, expired or revoked")
     if not token.account.is_active:
         raise InvalidCredentials("the account is disabled")
-    return await principal_for_account(token.account, token_id=token.id)
+    principal = await principal_for_account(token.account, token_id=token.id)
+    return replace(principal, expires_at=token.expires_at)
+
+
+@dataclass(frozen=True)
+class TokenRevoked:
+    token_id: int
+
+
+#: published when a token is revoked, keyed by its id: open websockets that came with it close
+TOKEN_REVOKED = Topic("token-revoked", TokenRevoked)
 
 
 class InvalidCredentials(Exception):

@@ -15,7 +15,7 @@ import contextlib
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -310,7 +310,7 @@ class Topic(Generic[P]):
                 values[f.name] = datetime.fromisoformat(values[f.name])
         return self.payload(**values)
 
-    async def listen(self, *keys: int | str) -> AsyncIterator[P | Reconnected]:
+    async def listen(self, *keys: int | str) -> AsyncGenerator[P | Reconnected, None]:
         """Payloads of this topic for `keys` (RECONNECTED after an outage), until cancelled."""
         async with contextlib.AsyncExitStack() as stack:
             queues = [await stack.enter_async_context(hub().subscribe(self.channel(k))) for k in keys]

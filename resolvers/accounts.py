@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from tortoise.exceptions import IntegrityError
 
 from api import clock
-from api.auth import Principal, issue_token, passwords, principal_for_account
+from api.auth import TOKEN_REVOKED, Principal, TokenRevoked, issue_token, passwords, principal_for_account
 from api.db import transaction
 from api.errors import ErrorCode, Forbidden, UserError, Validator
 from api.models.accounts import AccessToken, Account, LoginFailure, Role, RoleGrant
@@ -143,6 +143,9 @@ async def revoke_token(*, principal: Principal) -> bool:
     if principal.token_id is None:
         return False
     updated = await AccessToken.filter(id=principal.token_id, revoked_at=None).update(revoked_at=clock.now())
+    if updated:
+        # websockets opened with this token close, in every process
+        await TOKEN_REVOKED.publish(principal.token_id, TokenRevoked(token_id=principal.token_id))
     return bool(updated)
 
 

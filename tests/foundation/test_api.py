@@ -204,3 +204,17 @@ async def test_nodes_takes_at_most_a_hundred_ids(api, factory):
     query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
     assert await api.error_code(query, {"ids": ids}, as_=reader) == "BAD_USER_INPUT"
     assert len((await api.data(query, {"ids": ids[:100]}, as_=reader))["nodes"]) == 100
+
+
+async def test_a_websocket_closes_when_its_token_is_revoked(api, factory):
+    account = await factory.account()
+    token = await factory.token(account)
+    async with api.websocket() as ws:
+        await ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+        assert (await asyncio.wait_for(ws.receive_json(), 5))["type"] == "connection_ack"
+        revoked = await api.data("mutation { tokenRevoke { revoked } }", as_=token)
+        assert revoked["tokenRevoke"]["revoked"] is True
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:  # pings may come first
+                await asyncio.wait_for(ws.receive_json(), 10)
+        assert closed.value.code == 4401
