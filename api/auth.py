@@ -19,6 +19,9 @@ from api.settings import Settings
 
 #: roles that see everything in every community
 GLOBAL_READERS = frozenset({Role.ADMIN, Role.CITY_OPERATOR})
+#: what a portal's API key may be granted: reading communities (with their public counts); stations,
+#: rewards and committee members' public profiles need no key at all
+API_SCOPES = frozenset({"read:communities"})
 #: roles that work inside one community's staff
 COMMUNITY_STAFF = (Role.GRID_WORKER, Role.COMMUNITY_ADMIN)
 

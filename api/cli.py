@@ -72,6 +72,20 @@ def _user_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _apikey(args: argparse.Namespace, settings: Settings) -> int:
+    from resolvers.demo import api_key_cli
+
+    try:
+        line = asyncio.run(
+            api_key_cli(settings, command=args.apikey_command, name=args.name, scopes=args.scope or [])
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(line)
+    return 0
+
+
 def _schema_export(args: argparse.Namespace, settings: Settings) -> int:
     from schema.root import build_schema
 
@@ -118,6 +132,17 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--display-name")
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     create.set_defaults(run=_user_create)
+
+    apikey = sub.add_parser("apikey", help="portals' API keys").add_subparsers(
+        dest="apikey_command", required=True
+    )
+    issue = apikey.add_parser("create", help="issue a key (printed once)")
+    issue.add_argument("name")
+    issue.add_argument("--scope", action="append", help="read:communities (repeat for more)")
+    issue.set_defaults(run=_apikey)
+    revoke = apikey.add_parser("revoke", help="revoke the live keys of a name")
+    revoke.add_argument("name")
+    revoke.set_defaults(run=_apikey, scope=None)
 
     schema = sub.add_parser("schema", help="the GraphQL schema").add_subparsers(
         dest="schema_command", required=True

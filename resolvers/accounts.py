@@ -9,10 +9,20 @@ from datetime import datetime, timedelta
 from tortoise.exceptions import IntegrityError
 
 from api import clock
-from api.auth import TOKEN_REVOKED, Principal, TokenRevoked, issue_token, passwords, principal_for_account
+from api.auth import (
+    API_SCOPES,
+    TOKEN_REVOKED,
+    Principal,
+    TokenRevoked,
+    hash_secret,
+    issue_token,
+    new_secret,
+    passwords,
+    principal_for_account,
+)
 from api.db import transaction
 from api.errors import ErrorCode, Forbidden, UserError, Validator
-from api.models.accounts import AccessToken, Account, LoginFailure, Role, RoleGrant
+from api.models.accounts import AccessToken, Account, ApiKey, LoginFailure, Role, RoleGrant
 from api.models.places import Community, Organization
 from api.settings import Settings
 
@@ -200,3 +210,31 @@ async def grant_role(
 
 async def account_principal(account: Account) -> Principal:
     return await principal_for_account(account)
+
+
+async def create_api_key(*, name: str, scopes: tuple[str, ...]) -> str:
+    """Issue a portal's API key (shown once, stored as a hash); for the operator's CLI."""
+    v = Validator()
+    name_ = v.text("name", name, max_length=128)
+    unknown = sorted(set(scopes) - API_SCOPES)
+    v.check(
+        bool(scopes) and not unknown,
+        ErrorCode.INVALID,
+        f"Scopes are some of {', '.join(sorted(API_SCOPES))}"
+        + (f", not {', '.join(unknown)}" if unknown else ""),
+        "scopes",
+    )
+    v.raise_if_any()
+    if await ApiKey.exists(name=name_, revoked_at=None):
+        raise UserError(ErrorCode.DUPLICATE, "A live key has this name; revoke it first.", "name")
+    raw = new_secret("zk")
+    await ApiKey.create(
+        name=name_, key_hash=hash_secret(raw), scopes=" ".join(sorted(set(scopes))), created_at=clock.now()
+    )
+    log.info("API key %r issued", name_)
+    return raw
+
+
+async def revoke_api_key(*, name: str) -> int:
+    """Revoke the live keys of this name; how many were revoked."""
+    return await ApiKey.filter(name=name.strip(), revoked_at=None).update(revoked_at=clock.now())

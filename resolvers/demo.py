@@ -240,4 +240,20 @@ async def create_user_cli(
         await close_db()
 
 
+async def api_key_cli(settings: Settings, *, command: str, name: str, scopes: list[str]) -> str:
+    await init_db(settings)
+    try:
+        if command == "revoke":
+            return f"revoked {await accounts.revoke_api_key(name=name)} key(s) named {name}"
+        try:
+            raw = await accounts.create_api_key(name=name, scopes=tuple(scopes))
+        except UserError as exc:
+            raise ValueError(exc.message) from exc
+        except UserErrors as exc:
+            raise ValueError("; ".join(e.message for e in exc.errors)) from exc
+        return f"API key for {name} (shown once; send as 'Authorization: Bearer KEY'):\n{raw}"
+    finally:
+        await close_db()
+
+
 __all__ = ["DOMAIN_SEEDS", "DemoContext", "Tortoise", "run_seed", "seed_demo"]

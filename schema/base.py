@@ -47,6 +47,23 @@ class IsAuthenticated(BasePermission):
         return True
 
 
+def IsAuthenticatedOr(scope: str) -> type[BasePermission]:
+    """A logged-in account, or a portal whose API key carries `scope`."""
+
+    class _Scoped(BasePermission):
+        message = f"Log in, or use an API key with the scope {scope}."
+        error_extensions = {"code": "UNAUTHENTICATED"}  # noqa: RUF012
+
+        def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+            principal = info.context.principal
+            if principal.account_id is None and not principal.has_scope(scope):
+                raise _unauthenticated(info)
+            return True
+
+    _Scoped.__name__ = f"IsAuthenticatedOr_{scope.replace(':', '_')}"
+    return _Scoped
+
+
 def HasRole(*roles: Role) -> type[BasePermission]:
     """Needs one of `roles` in some scope; the use case then checks the scope itself."""
 

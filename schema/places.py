@@ -18,6 +18,7 @@ from schema.base import (
     GeoPointInput,
     HasRole,
     IsAuthenticated,
+    IsAuthenticatedOr,
     ModelNode,
     UserErrorType,
     connection,
@@ -223,7 +224,10 @@ class OrganizationCreatePayload:
 
 @strawberry.type
 class Query:
-    @strawberry.field(permission_classes=[IsAuthenticated], description="One community.")
+    @strawberry.field(
+        permission_classes=[IsAuthenticatedOr("read:communities")],
+        description="One community (also for portals whose key reads communities).",
+    )
     async def community(self, info: Info, id: strawberry.ID) -> Community | None:
         try:
             pk = decode_id(id, Community)
@@ -231,7 +235,10 @@ class Query:
             return None
         return await Community.load(info, pk)
 
-    @strawberry.field(permission_classes=[IsAuthenticated], description="Communities, by name or city.")
+    @strawberry.field(
+        permission_classes=[IsAuthenticatedOr("read:communities")],
+        description="Communities, by name or city (also for portals whose key reads communities).",
+    )
     async def communities(
         self,
         info: Info,
