@@ -30,6 +30,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from api import clock
+from api.logs import redacted_traceback
 
 log = logging.getLogger("zhili.events")
 
@@ -299,9 +300,9 @@ class Topic(Generic[P]):
         """Publish after the transaction that made the change has committed; never raises."""
         try:
             await hub().publish(self.channel(key), asdict(payload))  # type: ignore[call-overload]
-        except Exception:
+        except Exception as exc:
             # the change is committed; a lost event is recovered by replay (`since`), not by failing the request
-            log.exception("could not publish %s event", self.name)
+            log.error("could not publish %s event\n%s", self.name, redacted_traceback(exc))
 
     def decode(self, raw: dict[str, Any]) -> P:
         values = dict(raw)

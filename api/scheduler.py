@@ -23,6 +23,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from api import clock
+from api.logs import redacted_traceback
 from api.models.scheduler import SchedulerLease
 
 log = logging.getLogger("zhili.scheduler")
@@ -80,8 +81,8 @@ class Scheduler:
         for job in self.jobs:
             try:
                 results[job.name] = await job.run(now=now)
-            except Exception:
-                log.exception("timer %s failed", job.name)
+            except Exception as exc:
+                log.error("timer %s failed\n%s", job.name, redacted_traceback(exc))
                 results[job.name] = -1
         changed = {k: v for k, v in results.items() if v}
         if changed:
@@ -92,8 +93,8 @@ class Scheduler:
         while True:
             try:
                 await self.run_once()
-            except Exception:
-                log.exception("scheduler tick failed")
+            except Exception as exc:
+                log.error("scheduler tick failed\n%s", redacted_traceback(exc))
             await asyncio.sleep(self.interval)
 
     def start(self) -> None:

@@ -20,6 +20,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from api.errors import BadInput
+from api.logs import redacted_traceback
 from api.settings import Settings
 from schema import accounts, audit, care, consultations, devices, members, places, reports, stations
 from schema.base import GeoPoint, ModelNode
@@ -116,7 +117,10 @@ class Masked(MaskErrors):
         context = self.execution_context.context
         request_id = getattr(context, "request_id", None)
         log.error(
-            "unexpected error (request %s) at %s", request_id, error.path, exc_info=error.original_error
+            "unexpected error (request %s) at %s\n%s",
+            request_id,
+            error.path,
+            redacted_traceback(error.original_error),
         )
         return GraphQLError(
             message=self.error_message,

@@ -44,17 +44,20 @@ async def test_depth_and_alias_limits(api, factory):
     assert body["errors"] and "aliases" in body["errors"][0]["message"].lower()
 
 
-async def test_unexpected_errors_are_masked_with_a_request_id(api, factory, monkeypatch):
+async def test_unexpected_errors_are_masked_with_a_request_id(api, factory, monkeypatch, caplog):
     from resolvers import places
 
     def boom(**_: object) -> object:
-        raise RuntimeError("secret detail: db password")
+        raise RuntimeError("secret detail: phone 13912345678")
 
     monkeypatch.setattr(places, "communities", boom)
     body = await api.post("{ communities { totalCount } }", as_=await factory.account())
     error = body["errors"][0]
     assert error["message"] == "Unexpected error." and "secret" not in json.dumps(body)
     assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR" and error["extensions"]["requestId"]
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "zhili.graphql")
+    assert error["extensions"]["requestId"] in logged and "RuntimeError" in logged and "in boom" in logged
+    assert "13912345678" not in logged and "13912345678" not in caplog.text
 
 
 async def test_unauthenticated_and_forbidden_are_top_level_codes(api, factory):
