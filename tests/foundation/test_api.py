@@ -221,3 +221,10 @@ async def test_a_websocket_closes_when_its_token_is_revoked(api, factory):
             while True:  # pings may come first
                 await asyncio.wait_for(ws.receive_json(), 10)
         assert closed.value.code == 4401
+
+
+async def test_graphiql_is_served_outside_production(api):
+    page = await api.http.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+    schema = await api.post("{ __schema { queryType { name } } }")
+    assert schema["data"]["__schema"]["queryType"]["name"] == "Query"

@@ -80,3 +80,26 @@ def test_schema_export_prints_the_sdl(tmp_path: Path) -> None:
 def test_production_refuses_implicit_settings(tmp_path: Path) -> None:
     refused = run_cli("migrate", env=zhili_env(ZHILI_ENV="production"))
     assert refused.returncode == 2 and "must be set explicitly" in refused.stderr
+
+
+def test_production_serves_without_introspection_or_graphiql(tmp_path: Path) -> None:
+    import httpx
+
+    from tests.servers import serve
+
+    env = zhili_env(
+        ZHILI_ENV="production",
+        ZHILI_DATABASE_URL=f"sqlite://{tmp_path}/prod.sqlite3",
+        ZHILI_BROADCAST_URL="memory://",
+        ZHILI_MEDIA_DIR=str(tmp_path / "media"),
+    )
+    assert run_cli("migrate", env=env).returncode == 0
+    with serve(env) as port:
+        base = f"http://127.0.0.1:{port}"
+        introspection = httpx.post(f"{base}/graphql", json={"query": "{ __schema { types { name } } }"})
+        assert introspection.json().get("errors") and "introspection" in introspection.text.lower()
+        assert httpx.post(f"{base}/graphql", json={"query": "{ __typename }"}).json() == {
+            "data": {"__typename": "Query"}
+        }
+        ide = httpx.get(f"{base}/graphql", headers={"accept": "text/html"})
+        assert "graphiql" not in ide.text.lower()
