@@ -13,8 +13,9 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
@@ -167,6 +168,24 @@ async def readyz(request: Request) -> JSONResponse:
     )
 
 
+class BodyLimit:
+    """Refuses a request whose declared body is over the limit (413) before anything reads it:
+    the multipart parser would otherwise receive a whole oversized upload first."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            declared = dict(scope["headers"]).get(b"content-length")
+            if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+                response = PlainTextResponse("Request body too large", status_code=413)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def routes(settings: Settings) -> list[BaseRoute]:
     graphql = ZhiliGraphQL(settings)
     return [
@@ -211,6 +230,10 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     return Starlette(
         debug=False,
         routes=routes(settings),
-        middleware=[Middleware(GZipMiddleware, minimum_size=1024)],
+        middleware=[
+            # every photo at its largest, and room for the rest of the request
+            Middleware(BodyLimit, max_bytes=settings.max_photos * settings.max_upload_bytes + 1024 * 1024),
+            Middleware(GZipMiddleware, minimum_size=1024),
+        ],
         lifespan=lifespan,
     )

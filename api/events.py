@@ -17,7 +17,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlparse
 
@@ -30,6 +30,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from api import clock
+from api.errors import BadInput
 from api.logs import redacted_traceback
 
 log = logging.getLogger("zhili.events")
@@ -338,6 +339,10 @@ def _merge(queues: list[asyncio.Queue[Item]], stack: contextlib.AsyncExitStack) 
 K = TypeVar("K", bound=Hashable)
 
 
+#: how far back a live feed replays; older history is for queries, which page
+MAX_REPLAY = timedelta(days=7)
+
+
 async def replay_then_live(
     live: AsyncIterator[P | Reconnected],
     replay: Callable[[datetime | None], Awaitable[list[P]]],
@@ -352,6 +357,8 @@ async def replay_then_live(
     replay is missed; events seen in the replay are skipped when they arrive live. After a
     broadcast outage (RECONNECTED) the database is read again from the last event seen.
     """
+    if since is not None and since < clock.now() - MAX_REPLAY:
+        raise BadInput(f"`since` reaches back at most {MAX_REPLAY.days} days; load older history by query")
     seen: set[Hashable] = set()
     last: datetime | None = since if since is not None else clock.now()
 

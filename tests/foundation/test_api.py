@@ -228,3 +228,17 @@ async def test_graphiql_is_served_outside_production(api):
     assert page.status_code == 200 and "graphiql" in page.text.lower()
     schema = await api.post("{ __schema { queryType { name } } }")
     assert schema["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+async def test_an_oversized_body_is_refused_before_it_is_read(settings):
+    import httpx
+
+    from api.app import create_app
+
+    small = create_app(settings.with_overrides(max_photos=1, max_upload_bytes=1000), manage_db=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=small), base_url="http://test") as http:
+        big = b"x" * (1024 * 1024 + 1001)
+        response = await http.post("/graphql", content=big, headers={"content-type": "application/json"})
+        assert response.status_code == 413
+        fine = await http.post("/graphql", json={"query": "{ __typename }"})
+        assert fine.json() == {"data": {"__typename": "Query"}}

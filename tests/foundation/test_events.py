@@ -69,8 +69,8 @@ async def test_load_once_shares_one_load_among_all_callers(database):
     assert set(results) == {"alert 7 v3"} and calls == 1
 
 
-async def test_replay_then_live_has_no_gap_and_no_duplicate():
-    base = datetime(2026, 7, 1, tzinfo=UTC)
+async def test_replay_then_live_has_no_gap_and_no_duplicate(clock):
+    base = clock.now() - timedelta(hours=1)
     stored = [Ping(1, 1, base), Ping(2, 1, base + timedelta(seconds=1))]
     live: asyncio.Queue = asyncio.Queue()
 
@@ -183,3 +183,21 @@ async def test_an_event_published_by_another_process_arrives(database):
     assert await proc.wait() == 0
     assert (await got) == Ping(9, 4, datetime(2026, 7, 1, tzinfo=UTC))
     await stream.aclose()
+
+
+async def test_a_replay_reaches_back_a_week_at_most():
+    from api import clock
+    from api.errors import BadInput
+
+    async def nothing(since: datetime | None) -> list[Ping]:
+        return []
+
+    async def silent():  # type: ignore[no-untyped-def]
+        await asyncio.Event().wait()
+        yield RECONNECTED
+
+    stream = replay_then_live(
+        silent(), nothing, since=clock.now() - timedelta(days=8), key=lambda p: p.id, at=lambda p: p.at
+    )
+    with pytest.raises(BadInput):
+        await _next(stream)
