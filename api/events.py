@@ -341,6 +341,8 @@ K = TypeVar("K", bound=Hashable)
 
 #: how far back a live feed replays; older history is for queries, which page
 MAX_REPLAY = timedelta(days=7)
+#: how long a delivered event's key is kept to recognise it arriving a second time
+DEDUP_WINDOW = timedelta(minutes=10)
 
 
 async def replay_then_live(
@@ -359,18 +361,31 @@ async def replay_then_live(
     """
     if since is not None and since < clock.now() - MAX_REPLAY:
         raise BadInput(f"`since` reaches back at most {MAX_REPLAY.days} days; load older history by query")
-    seen: set[Hashable] = set()
-    last: datetime | None = since if since is not None else clock.now()
+    # keys of the events delivered, with their times; only recent ones can come again (a replay reads
+    # from the last event on), so older keys are dropped and a feed open for weeks stays small
+    seen: dict[Hashable, datetime] = {}
+    last: datetime = since if since is not None else clock.now()
+    prune_at = 256
 
-    async def from_db(start: datetime | None) -> AsyncIterator[P]:
-        nonlocal last
+    def fresh(event: P) -> bool:
+        nonlocal last, prune_at
+        k = key(event)
+        if k in seen:
+            return False
+        when = at(event)
+        seen[k] = when
+        last = max(last, when)
+        if len(seen) >= prune_at:
+            horizon = last - DEDUP_WINDOW
+            for old in [k for k, w in seen.items() if w < horizon]:
+                del seen[old]
+            prune_at = max(256, 2 * len(seen))
+        return True
+
+    async def from_db(start: datetime) -> AsyncIterator[P]:
         for event in await replay(start):
-            k = key(event)
-            if k in seen:
-                continue
-            seen.add(k)
-            last = max(last, at(event)) if last else at(event)
-            yield event
+            if fresh(event):
+                yield event
 
     if since is not None:
         async for event in from_db(since):
@@ -379,10 +394,5 @@ async def replay_then_live(
         if isinstance(item, Reconnected):
             async for event in from_db(last):
                 yield event
-            continue
-        k = key(item)
-        if k in seen:
-            continue
-        seen.add(k)
-        last = max(last, at(item)) if last else at(item)
-        yield item
+        elif fresh(item):
+            yield item

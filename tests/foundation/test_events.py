@@ -201,3 +201,27 @@ async def test_a_replay_reaches_back_a_week_at_most():
     )
     with pytest.raises(BadInput):
         await _next(stream)
+
+
+async def test_a_long_lived_feed_forgets_old_keys_but_still_drops_recent_duplicates(clock):
+    start = clock.now()
+    live: asyncio.Queue = asyncio.Queue()
+
+    async def replay(since: datetime | None) -> list[Ping]:
+        return []
+
+    async def source():  # type: ignore[no-untyped-def]
+        while True:
+            yield await live.get()
+
+    stream = replay_then_live(
+        source(), replay, since=None, key=lambda p: (p.id, p.version), at=lambda p: p.at
+    )
+    for i in range(5000):  # a week of events, one every two minutes
+        live.put_nowait(Ping(i, 1, start + timedelta(minutes=2 * i)))
+        assert (await _next(stream)).id == i
+    live.put_nowait(Ping(4999, 1, start + timedelta(minutes=2 * 4999)))  # a recent one, again
+    live.put_nowait(Ping(5000, 1, start + timedelta(minutes=2 * 5000)))
+    assert (await _next(stream)).id == 5000
+    frame = stream.ag_frame  # the generator's own state: its `seen` keys stay within the window
+    assert frame is not None and len(frame.f_locals["seen"]) < 600
