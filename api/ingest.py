@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from api import clock
+from api.ids import global_id
 from api.settings import Settings
 from resolvers.devices import ingest, registry
 
@@ -92,7 +93,4 @@ def readings_endpoint(settings: Settings) -> Any:
 
 
 def _alert_gid(pk: int) -> str:
-    """The alert's global id, as the GraphQL API names it."""
-    import base64
-
-    return base64.b64encode(f"Alert:{pk}".encode()).decode()
+    return global_id("Alert", pk)

@@ -13,6 +13,7 @@ from tortoise.queryset import QuerySet
 
 from api.auth import Principal
 from api.errors import ErrorCode, Forbidden, Unauthenticated, UserError, UserErrors
+from api.ids import global_id
 from api.models.accounts import Role
 from api.pagination import Page, Window, empty_page, page, page_of, pages_by_parent
 from schema.context import Info
@@ -329,7 +330,7 @@ def decode_optional(
 
 
 def encode_id(type_name: str, pk: int) -> str:
-    return str(relay.GlobalID(type_name, str(pk)))
+    return global_id(type_name, pk)
 
 
 # ---------------------------------------------------------------------------- geo

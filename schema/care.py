@@ -42,7 +42,7 @@ CareCategoryEnum = strawberry.enum(
 )
 
 
-async def _audit(info: Info, recipient_id: int, field: str) -> None:
+async def audit_read(info: Info, recipient_id: int, field: str) -> None:
     """Record a staff read of a personal field; the reads of one request go to the log in one statement."""
 
     async def write(keys: list[tuple[int, str]]) -> list[None]:
@@ -97,7 +97,7 @@ class CareRecipient(ModelNode):
         if value is None:
             return None
         if care.sees_personal_data(info.context.principal, self.community_id):
-            await _audit(info, self.id, field)
+            await audit_read(info, self.id, field)
             return value
         return mask(value) if mask else None
 

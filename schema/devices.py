@@ -35,7 +35,7 @@ from schema.base import (
     decode_optional,
     mutate,
 )
-from schema.care import CareRecipient, _audit
+from schema.care import CareRecipient, audit_read
 from schema.context import Info
 from schema.sharing import audience_of
 
@@ -212,7 +212,7 @@ class Device(ModelNode):
             return None
         wearer_id = self.row.wearer_id
         if wearer_id is not None:
-            await _audit(info, wearer_id, "readings")
+            await audit_read(info, wearer_id, "readings")
         return DeviceReading.from_model(row)
 
     @strawberry.field(description="The thresholds in effect for this device.")
@@ -231,7 +231,7 @@ class Device(ModelNode):
     ) -> Connection[DeviceReading]:
         wearer_id = self.row.wearer_id
         if wearer_id is not None:
-            await _audit(info, wearer_id, "readings")
+            await audit_read(info, wearer_id, "readings")
         return await connection(
             info,
             registry.readings(device_id=self.id),
@@ -261,7 +261,7 @@ class Geofence(ModelNode):
         person = await info.context.loaders.by_id(CareRecipientRow).load(self.row.care_recipient_id)
         if person is None or not alerts.sees_personal_data(info.context.principal, person.community_id):
             return None
-        await _audit(info, person.id, "geofence")
+        await audit_read(info, person.id, "geofence")
         return GeoPoint(lat=self.row.lat, lng=self.row.lng)
 
     @classmethod
@@ -370,7 +370,7 @@ class Alert(ModelNode):
             return value
 
         async def recorded() -> T:
-            await _audit(info, subject, field)
+            await audit_read(info, subject, field)
             return value
 
         return recorded()  # type: ignore[return-value]

@@ -7,7 +7,6 @@ subscriber: a thousand dashboards on one community cost one statement per event.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +19,7 @@ from api.audit import record_reads
 from api.auth import Principal
 from api.errors import Forbidden
 from api.events import Reconnected
+from api.ids import global_id
 from api.models.devices import Alert, Device, Reading
 from resolvers.devices import alerts
 from resolvers.devices.ingest import READINGS, ReadingsStored
@@ -47,7 +47,7 @@ async def alert_feed(
         await record_reads(
             principal,
             action="community.alertFeed",
-            subject_ids=[base64.b64encode(f"Community:{community_id}".encode()).decode()],
+            subject_ids=[global_id("Community", community_id)],
             reason="subscription alerts",
             fields=("alertLocation", "alertDetail", "subject"),
         )
@@ -94,7 +94,7 @@ async def readings_feed(*, principal: Principal, device_id: int) -> AsyncIterato
         raise Forbidden("Only the community's staff and city operators follow its devices.")
     wearer_id: int | None = device.wearer_id
     if wearer_id is not None and principal.account_id is not None:
-        subject = base64.b64encode(f"CareRecipient:{wearer_id}".encode()).decode()  # its global id
+        subject = global_id("CareRecipient", wearer_id)
         await record_reads(
             principal,
             action="careRecipient.readings",
