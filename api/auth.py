@@ -87,6 +87,16 @@ class Principal:
         """As `acts_in_community`, and city operators read every community."""
         return self.reads_everything or self.acts_in_community(community_id, *roles)
 
+    def serves(self, community_id: int) -> bool:
+        """Works in the community as its staff (grid worker, community admin) or is an administrator:
+        who sees the people it cares for in full."""
+        return self.acts_in_community(community_id, *COMMUNITY_STAFF)
+
+    def oversees(self, community_id: int) -> bool:
+        """`serves`, or reads every community (city operators): who may follow its devices, alerts,
+        records and the people it cares for, with their personal data masked unless it `serves`."""
+        return self.reads_community(community_id, *COMMUNITY_STAFF)
+
     def community_ids(self, *roles: Role) -> set[int] | None:
         """The communities where the principal holds one of `roles`; None means all of them."""
         if self.is_admin or any(g.role in roles and g.is_global for g in self.grants):

@@ -18,7 +18,6 @@ from api.auth import (
     issue_token,
     new_secret,
     passwords,
-    principal_for_account,
 )
 from api.db import transaction
 from api.errors import ErrorCode, Forbidden, UserError, Validator
@@ -206,10 +205,6 @@ async def grant_role(
     )
     log.info("role %s granted to account %s by %s", role.value, account.id, principal.account_id)
     return account
-
-
-async def account_principal(account: Account) -> Principal:
-    return await principal_for_account(account)
 
 
 async def create_api_key(*, name: str, scopes: tuple[str, ...]) -> str:

@@ -15,11 +15,6 @@ from api.models.places import Community
 PERSONAL_FIELDS = ("phone", "address", "guardianPhone", "location")
 
 
-def sees_personal_data(principal: Principal, community_id: int) -> bool:
-    """The community's staff (and admins) need a recipient's contact details; everyone else sees them masked."""
-    return principal.acts_in_community(community_id, *COMMUNITY_STAFF)
-
-
 def may_read(principal: Principal, recipient: CareRecipient) -> bool:
     return principal.reads_community(recipient.community_id, *COMMUNITY_STAFF)
 
@@ -82,5 +77,4 @@ __all__ = [
     "care_recipients",
     "create_care_recipient",
     "may_read",
-    "sees_personal_data",
 ]

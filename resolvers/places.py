@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 
 from api import clock
-from api.auth import COMMUNITY_STAFF, Principal
+from api.auth import Principal
 from api.db import transaction
 from api.errors import ErrorCode, Forbidden, UserError, Validator
 from api.models.accounts import Account, Role, RoleGrant
@@ -142,22 +141,6 @@ def organizations(
     if community_id is not None:
         qs = qs.filter(community_id=community_id)
     return qs.order_by("id")
-
-
-def is_staff(principal: Principal, community_id: int) -> bool:
-    return principal.reads_community(community_id, *COMMUNITY_STAFF)
-
-
-async def communities_of(account_id: int) -> list[int]:
-    """The communities an account belongs to (through its role grants), in grant order."""
-    # tortoise types every values_list as tuples; flat=True gives the values themselves
-    rows = cast(
-        list[int],
-        await RoleGrant.filter(account_id=account_id, community_id__not_isnull=True)
-        .order_by("id")
-        .values_list("community_id", flat=True),
-    )
-    return list(dict.fromkeys(int(r) for r in rows))
 
 
 async def resident_counts(community_ids: list[int]) -> list[int]:

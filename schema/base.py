@@ -12,7 +12,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from api.auth import Principal
-from api.errors import ErrorCode, Forbidden, Unauthenticated, UserError, UserErrors
+from api.errors import ErrorCode, Unauthenticated, UserError, UserErrors
 from api.ids import global_id
 from api.models.accounts import Role
 from api.pagination import Page, Window, empty_page, page, page_of, pages_by_parent
@@ -82,20 +82,11 @@ def HasRole(*roles: Role) -> type[BasePermission]:
     return _HasRole
 
 
-def principal_of(info: Info) -> Principal:
-    return info.context.principal
-
-
 def require_account(info: Info) -> Principal:
     principal = info.context.principal
     if principal.account_id is None:
         raise Unauthenticated()
     return principal
-
-
-def require(condition: bool, message: str = "You are not allowed to do this.") -> None:
-    if not condition:
-        raise Forbidden(message)
 
 
 # ---------------------------------------------------------------------------- mutations

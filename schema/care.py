@@ -96,7 +96,7 @@ class CareRecipient(ModelNode):
     ) -> T | None:
         if value is None:
             return None
-        if care.sees_personal_data(info.context.principal, self.community_id):
+        if info.context.principal.serves(self.community_id):
             await audit_read(info, self.id, field)
             return value
         return mask(value) if mask else None

@@ -171,7 +171,7 @@ class Device(ModelNode):
 
     @classmethod
     async def visible(cls, info: Info, rows: list[DeviceRow]) -> list[bool]:  # type: ignore[override]
-        return [registry.may_read(info.context.principal, r.community_id) for r in rows]
+        return [info.context.principal.oversees(r.community_id) for r in rows]
 
     @strawberry.field(description="A disabled device's key is refused and its timers stop.")
     def disabled(self) -> bool:
@@ -183,7 +183,7 @@ class Device(ModelNode):
     )
     def location(self, info: Info) -> GeoPoint | None:
         personal = self.row.kind not in alerts.INFRASTRUCTURE
-        if personal and not alerts.sees_personal_data(info.context.principal, self.row.community_id):
+        if personal and not info.context.principal.serves(self.row.community_id):
             return None
         return GeoPoint.maybe(self.row.lat, self.row.lng)
 
@@ -259,7 +259,7 @@ class Geofence(ModelNode):
     )
     async def center(self, info: Info) -> GeoPoint | None:
         person = await info.context.loaders.by_id(CareRecipientRow).load(self.row.care_recipient_id)
-        if person is None or not alerts.sees_personal_data(info.context.principal, person.community_id):
+        if person is None or not info.context.principal.serves(person.community_id):
             return None
         await audit_read(info, person.id, "geofence")
         return GeoPoint(lat=self.row.lat, lng=self.row.lng)
@@ -269,7 +269,7 @@ class Geofence(ModelNode):
         people = await info.context.loaders.by_id(CareRecipientRow).load_many(
             [r.care_recipient_id for r in rows]
         )
-        return [p is not None and registry.may_read(info.context.principal, p.community_id) for p in people]
+        return [p is not None and info.context.principal.oversees(p.community_id) for p in people]
 
     @strawberry.field
     async def care_recipient(self, info: Info) -> CareRecipient | None:
@@ -314,7 +314,7 @@ class Alert(ModelNode):
     @classmethod
     async def visible(cls, info: Info, rows: list[AlertRow]) -> list[bool]:  # type: ignore[override]
         principal = info.context.principal
-        if all(alerts.may_read(principal, r.community_id) for r in rows):
+        if all(principal.oversees(r.community_id) for r in rows):
             return [True] * len(rows)
         devices = await info.context.loaders.by_id(DeviceRow).load_many([r.device_id for r in rows])
         return [
@@ -323,7 +323,7 @@ class Alert(ModelNode):
         ]
 
     def _personal(self, info: Info) -> bool:
-        return alerts.sees_personal_data(info.context.principal, self.row.community_id)
+        return info.context.principal.serves(self.row.community_id)
 
     # The relations below are plain functions: the live feed prefetches them, and a thousand subscribers
     # resolving them synchronously cost graphql-core far less than as many awaited coroutines. Without the
@@ -766,7 +766,7 @@ class DevicesStats:
         description="Alerts not yet resolved (ACTIVE or ACKNOWLEDGED); staff of the community only."
     )
     async def active_alerts(self, info: Info) -> int | None:
-        if not alerts.may_read(info.context.principal, self.community_id):
+        if not info.context.principal.oversees(self.community_id):
             return None
         return await info.context.loaders.get("OpenAlertCountByCommunity", alerts.open_alert_counts).load(
             self.community_id
@@ -774,7 +774,7 @@ class DevicesStats:
 
     @strawberry.field(description="Enabled devices reporting in time; staff of the community only.")
     async def devices_online(self, info: Info) -> int | None:
-        if not alerts.may_read(info.context.principal, self.community_id):
+        if not info.context.principal.oversees(self.community_id):
             return None
         return (await self._device_counts(info)).get(DeviceStatus.ONLINE, 0)
 
@@ -782,7 +782,7 @@ class DevicesStats:
         description="Enabled devices that went silent (or never reported); staff of the community only."
     )
     async def devices_offline(self, info: Info) -> int | None:
-        if not alerts.may_read(info.context.principal, self.community_id):
+        if not info.context.principal.oversees(self.community_id):
             return None
         return (await self._device_counts(info)).get(DeviceStatus.OFFLINE, 0)
 
@@ -804,9 +804,7 @@ class CommunityDevices:
         from api.errors import Forbidden
 
         principal = info.context.principal
-        if not alerts.may_read(principal, self.id) and self.id not in await alerts.property_communities(
-            principal
-        ):
+        if not principal.oversees(self.id) and self.id not in await alerts.property_communities(principal):
             raise Forbidden("Only the community's staff and city operators see its alerts.")
         return await connection(
             info,
@@ -829,7 +827,7 @@ class CommunityDevices:
     ) -> Connection[Device] | None:
         from api.errors import Forbidden
 
-        if not registry.may_read(info.context.principal, self.id):
+        if not info.context.principal.oversees(self.id):
             raise Forbidden("Only the community's staff and city operators see its devices.")
         qs = registry.devices(principal=info.context.principal, community_id=self.id)
         return await connection(

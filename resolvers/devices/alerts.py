@@ -66,11 +66,6 @@ def open_key(device_id: int, kind: AlertKind) -> str:
 INFRASTRUCTURE = (DeviceKind.DRAIN_SENSOR, DeviceKind.PIPE_SENSOR, DeviceKind.GARBAGE_SENSOR)
 
 
-def may_read(principal: Principal, community_id: int) -> bool:
-    """Grid workers and admins of the community, city operators, admins (property management: see below)."""
-    return principal.reads_community(community_id, *COMMUNITY_STAFF)
-
-
 def may_handle(principal: Principal, alert: Alert) -> bool:
     """The community's staff; city operators once the alert has escalated."""
     community_id: int = alert.community_id
@@ -99,7 +94,7 @@ async def property_communities(principal: Principal) -> set[int]:
 
 async def may_read_alert(principal: Principal, alert: Alert, device_kind: DeviceKind | None = None) -> bool:
     community_id: int = alert.community_id
-    if may_read(principal, community_id):
+    if principal.oversees(community_id):
         return True
     if community_id not in await property_communities(principal):
         return False
@@ -107,11 +102,6 @@ async def may_read_alert(principal: Principal, alert: Alert, device_kind: Device
         kinds = cast(list[str], await Device.filter(id=alert.device_id).values_list("kind", flat=True))
         device_kind = DeviceKind(kinds[0]) if kinds else None
     return device_kind in INFRASTRUCTURE
-
-
-def sees_personal_data(principal: Principal, community_id: int) -> bool:
-    """Where the person is and who it is in full: the community's staff (and admins)."""
-    return principal.acts_in_community(community_id, *COMMUNITY_STAFF)
 
 
 # ------------------------------------------------------------------------------------ raising

@@ -37,11 +37,11 @@ async def alert_feed(
     """What happened to the community's alerts since `since` (from the database), then live, gap- and duplicate-free."""
     # property management follows only its community's infrastructure sensors
     infrastructure_only = False
-    if not alerts.may_read(principal, community_id):
+    if not principal.oversees(community_id):
         if community_id not in await alerts.property_communities(principal):
             raise Forbidden("Only the community's staff and city operators follow its alerts.")
         infrastructure_only = True
-    if alerts.sees_personal_data(principal, community_id) and principal.account_id is not None:
+    if principal.serves(community_id) and principal.account_id is not None:
         # the feed shows the people's locations and health values as they happen: the subscription
         # itself is the audited read (one entry, not one per event)
         await record_reads(
@@ -90,7 +90,7 @@ def _readings(ids: list[int]) -> QuerySet[Reading]:
 async def readings_feed(*, principal: Principal, device_id: int) -> AsyncIterator[Reading]:
     """A device's readings as they arrive; the subscription itself is an audited read of health data."""
     device = await Device.get_or_none(id=device_id)
-    if device is None or not alerts.may_read(principal, device.community_id):
+    if device is None or not principal.oversees(device.community_id):
         raise Forbidden("Only the community's staff and city operators follow its devices.")
     wearer_id: int | None = device.wearer_id
     if wearer_id is not None and principal.account_id is not None:

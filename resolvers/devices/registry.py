@@ -21,10 +21,6 @@ from resolvers.devices.rules import RULE_FIELDS, Thresholds, thresholds
 KEY_PREFIX = "zd"
 
 
-def may_read(principal: Principal, community_id: int) -> bool:
-    return principal.reads_community(community_id, *COMMUNITY_STAFF)
-
-
 def may_manage(principal: Principal, community_id: int) -> bool:
     """Devices, rules and geofences are the community admin's (and admins')."""
     return principal.acts_in_community(community_id, Role.COMMUNITY_ADMIN)
@@ -83,7 +79,7 @@ async def register_device(
 
 async def _managed(principal: Principal, device_id: int) -> Device:
     device = await Device.get_or_none(id=device_id)
-    if device is None or not may_read(principal, device.community_id):
+    if device is None or not principal.oversees(device.community_id):
         raise UserError(ErrorCode.NOT_FOUND, "No such device.", "deviceId")
     if not may_manage(principal, device.community_id):
         raise Forbidden("Only the community's admin manages its devices.")
@@ -182,7 +178,7 @@ async def set_geofence(
 ) -> Geofence:
     """One circle per care recipient; leaving it raises GEOFENCE_EXIT on their wristband."""
     recipient = await CareRecipient.get_or_none(id=care_recipient_id)
-    if recipient is None or not may_read(principal, recipient.community_id):
+    if recipient is None or not principal.oversees(recipient.community_id):
         raise UserError(ErrorCode.NOT_FOUND, "No such person cared for.", "careRecipientId")
     if not may_manage(principal, recipient.community_id):
         raise Forbidden("Only the community's admin sets geofences.")

@@ -20,11 +20,6 @@ def is_admin_of(principal: Principal, community_id: int) -> bool:
     return principal.acts_in_community(community_id, Role.COMMUNITY_ADMIN)
 
 
-def is_staff_of(principal: Principal, community_id: int) -> bool:
-    """The community's staff (and those who read every community)."""
-    return principal.reads_community(community_id, *COMMUNITY_STAFF)
-
-
 def belongs_to(principal: Principal, community_id: int) -> bool:
     """Lives or serves in the community, or is its staff."""
     return principal.reads_community(community_id, *COMMUNITY_PEOPLE, *COMMUNITY_STAFF)
@@ -39,7 +34,7 @@ def sees_member_service(principal: Principal, member: Member) -> bool:
     """三方可见: the member, their community's staff and their work unit's ORG_ADMIN, and no one else."""
     return (
         principal.account_id == member.account_id
-        or is_staff_of(principal, member.community_id)
+        or principal.oversees(member.community_id)
         or (
             member.work_unit_id is not None
             and member.work_unit_id in principal.organization_ids(Role.ORG_ADMIN)

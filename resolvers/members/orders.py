@@ -41,7 +41,6 @@ from api.models.places import Community
 from resolvers.members.access import (
     belongs_to,
     is_admin_of,
-    is_staff_of,
     require_admin,
     require_membership,
     service_scope,
@@ -333,7 +332,7 @@ def may_see_order(principal: Principal, order: ServiceOrder, mine: list[Member])
     return (
         order.requester_id == principal.account_id
         or order.assignee_id in {m.id for m in mine}
-        or is_staff_of(principal, order.community_id)
+        or principal.oversees(order.community_id)
         or (order.status == S.DISPATCHED and order.community_id in {m.community_id for m in mine})
     )
 

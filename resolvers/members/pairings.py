@@ -15,7 +15,7 @@ from api.auth import COMMUNITY_STAFF, Principal
 from api.errors import ErrorCode, Forbidden, UserError, Validator
 from api.models.care import CareRecipient
 from api.models.members import Member, Pairing, Visit
-from resolvers.members.access import is_staff_of, membership
+from resolvers.members.access import membership
 
 MAX_MINUTES = 24 * 60
 
@@ -131,8 +131,7 @@ async def approve_pairing(*, principal: Principal, pairing_id: int) -> Pairing:
 
 def may_see_pairing(principal: Principal, pairing: Pairing, member: Member | None) -> bool:
     """The paired member and the community's staff."""
-    return (member is not None and member.account_id == principal.account_id) or is_staff_of(
-        principal,
+    return (member is not None and member.account_id == principal.account_id) or principal.oversees(
         pairing.community_id,
     )
 

@@ -15,11 +15,6 @@ from api.models.reports import Report
 STAFF = (Role.GRID_WORKER, Role.COMMUNITY_ADMIN)
 
 
-def is_staff(principal: Principal, community_id: int) -> bool:
-    """A grid worker or admin of the community (or an administrator)."""
-    return principal.acts_in_community(community_id, *STAFF)
-
-
 def handles(principal: Principal, report: Report) -> bool:
     """An admin of the organisation the report is assigned to."""
     assignee = report.assignee_id
@@ -30,7 +25,7 @@ def sees_besides_assignment(principal: Principal, report: Report) -> bool:
     return (
         principal.reads_everything
         or report.reporter_id == principal.account_id
-        or is_staff(principal, report.community_id)
+        or principal.serves(report.community_id)
     )
 
 
@@ -67,7 +62,7 @@ def sees_reporter(principal: Principal, report: Report) -> bool:
     return (
         not report.anonymous
         or report.reporter_id == principal.account_id
-        or is_staff(principal, report.community_id)
+        or principal.serves(report.community_id)
     )
 
 

@@ -168,7 +168,7 @@ class Member(ModelNode):
 
     @strawberry.field(description="认亲: the member's pairings, ended ones included, newest first.")
     async def pairings(self, info: Info) -> list[Pairing]:
-        if not (self._is_self(info) or access.is_staff_of(info.context.principal, self.row.community_id)):
+        if not (self._is_self(info) or info.context.principal.oversees(self.row.community_id)):
             return []
         rows = await info.context.loaders.many_by(PairingRow, "member_id", "-started_at", "-id").load(self.id)
         return [Pairing.from_model(r) for r in rows]
@@ -485,9 +485,7 @@ class Pairing(ModelNode):
     async def recipient(self, info: Info) -> CareRecipient | None:
         # the pairing's own visibility (the member, the staff) is what lets a member see this person,
         # once the community's staff have approved it
-        if self.row.approved_at is None and not access.is_staff_of(
-            info.context.principal, self.row.community_id
-        ):
+        if self.row.approved_at is None and not info.context.principal.oversees(self.row.community_id):
             return None
         row = await info.context.loaders.by_id(CareRecipientRow).load(self.row.recipient_id)
         assert row is not None
